@@ -1,0 +1,54 @@
+# Marathon: `make run` sets up and starts the app; `make test` sets up and runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := app
+
+.PHONY: run setup db translations test lint format check-format system-deps browser-deps clean bench
+
+run: setup db
+	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
+
+# The virtual environment is rebuilt when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: system-deps $(VENV)/.installed translations
+
+# WeasyPrint needs Pango; poppler-utils gives pdftoppm/pdftotext for looking at PDFs.
+system-deps:
+	@bash .ci/system-deps.sh
+
+browser-deps:
+	@bash .ci/system-deps.sh --browser
+
+translations: $(VENV)/.installed
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile --use-fuzzy -q -d translations -D messages || exit 1; fi
+
+db: setup
+	$(BIN)/flask --app app db upgrade
+	$(BIN)/flask --app app marathon load-cases
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: setup browser-deps lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python bench/render.py
+
+clean:
+	rm -rf $(VENV) instance/marathon.sqlite3* instance/storage

@@ -1,0 +1,74 @@
+"""Marathon: the manager for Amnesty International's letter-writing marathon."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from marathon.config import load_config
+from marathon.database import configure_sqlite, engine_options
+from marathon.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application. ``test_config`` replaces the instance file and the environment."""
+    app = Flask(__name__, instance_path=_instance_path(test_config))
+    load_config(app, test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    Path(app.config["STORAGE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from marathon.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _instance_path(test_config: dict[str, Any] | None) -> str:
+    # The project's own instance/ folder (not the package's), as the layout says.
+    if test_config and test_config.get("INSTANCE_PATH"):
+        return str(test_config["INSTANCE_PATH"])
+    if os.environ.get("MARATHON_INSTANCE_PATH"):
+        return os.environ["MARATHON_INSTANCE_PATH"]
+    return str(Path(__file__).resolve().parent.parent / "instance")
+
+
+def _init_extensions(app: Flask) -> None:
+    import marathon.accounts.loader
+    import marathon.models  # noqa: F401  (every table known before migrations or create_all)
+    from marathon.i18n import init_i18n
+
+    db.init_app(app)
+    with app.app_context():
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            configure_sqlite(db.engine)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    init_i18n(app, babel)
+
+    from marathon.web import init_web
+
+    init_web(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marathon.api.views import blueprint as api_blueprint
+    from marathon.cases.views import blueprint as cases_blueprint
+    from marathon.letters.views import blueprint as letters_blueprint
+
+    app.register_blueprint(cases_blueprint)
+    app.register_blueprint(letters_blueprint)
+    app.register_blueprint(api_blueprint)

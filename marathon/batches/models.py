@@ -1,0 +1,40 @@
+"""Print batches: the database is the source of truth for their status and progress."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marathon.extensions import db
+from marathon.models_base import utcnow
+
+BATCH_STATUSES = ("queued", "running", "done", "failed", "printed", "sent")
+
+
+class Batch(db.Model):
+    """A print job over a filter of letters (or the section's stock of cards)."""
+
+    __tablename__ = "batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product: Mapped[str] = mapped_column(String(20))  # letters, postcards, labels
+    paper: Mapped[str] = mapped_column(String(10), default="a4")
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    filter_key: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    file_path: Mapped[str | None] = mapped_column(String(300))
+    file_size: Mapped[int | None] = mapped_column(Integer)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    letter_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("group.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,52 @@
+"""Language and formatting: the user's choice, else Accept-Language, else the section's default."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel
+from flask_login import current_user
+
+# Languages a letter or a case text may be written in: wider than the interface's languages
+# (an Arabic appeal to the Saudi authorities, say).
+LANGUAGE_NAMES = {
+    "fr": "Français",
+    "en": "English",
+    "es": "Español",
+    "nl": "Nederlands",
+    "de": "Deutsch",
+    "ar": "العربية",
+    "pl": "Polski",
+    "mg": "Malagasy",
+}
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+
+
+def select_locale() -> str:
+    """The interface language for this request."""
+    languages: list[str] = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    best = request.accept_languages.best_match(languages)
+    return best or current_app.config["DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """The section's time zone: dates of events and letters are shown in it."""
+    return current_app.config["TIMEZONE"]
+
+
+def text_direction(language: str) -> str:
+    """``rtl`` for right-to-left languages, else ``ltr``."""
+    return "rtl" if language.split("_")[0] in RTL_LANGUAGES else "ltr"
+
+
+def init_i18n(app: Flask, babel: Babel) -> None:
+    """Bind Flask-Babel with our selectors and expose language helpers to templates."""
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.globals.update(
+        language_name=lambda code: LANGUAGE_NAMES.get(code, code),
+        text_direction=text_direction,
+    )

@@ -1,0 +1,7 @@
+"""The write journey."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+blueprint = Blueprint("letters", __name__, template_folder="templates")

@@ -1,0 +1,20 @@
+"""Imports every model so that Alembic and ``db.create_all`` see the whole schema."""
+
+from marathon.accounts.models import User
+from marathon.batches.models import Batch
+from marathon.cases.models import Case, Outcome
+from marathon.events.models import Event, Group, HandCount
+from marathon.letters.models import Letter
+from marathon.reports.models import ReportImport
+
+__all__ = [
+    "Batch",
+    "Case",
+    "Event",
+    "Group",
+    "HandCount",
+    "Letter",
+    "Outcome",
+    "ReportImport",
+    "User",
+]

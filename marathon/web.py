@@ -1,0 +1,122 @@
+"""Site-wide pieces: language switch, error pages, security headers, template context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+blueprint = Blueprint("web", __name__)
+
+ERROR_MESSAGES = {
+    400: _l("The request could not be understood. Please check what you entered and try again."),
+    403: _l("You do not have access to this page."),
+    404: _l("This page does not exist. It may have been moved, or the address may be mistyped."),
+    405: _l("This action is not allowed here."),
+    413: _l("What you sent is too large. Please send something smaller."),
+    422: _l("Some of what you entered is not valid. Please correct it and try again."),
+    429: _l("Too many attempts in a short time. Please wait a moment and try again."),
+    500: _l(
+        "Something went wrong on our side. Nothing you entered was counted twice; please try again."
+    ),
+}
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'self'"
+)
+
+
+@blueprint.route("/language/<code>", methods=["POST", "GET"])
+def switch_language(code: str) -> Response:
+    """Remember the visitor's interface language, then go back where they were."""
+    if code in current_app.config["LANGUAGES"]:
+        session["locale"] = code
+    target = request.args.get("next") or request.form.get("next") or url_for("cases.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("cases.index")
+    return redirect(target)
+
+
+def wants_json() -> bool:
+    """API clients get JSON errors; people get pages."""
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
+
+
+def error_response(status: int, message: str | None = None) -> tuple[Any, int]:
+    """An error as JSON or as a page, with a message that says what to do."""
+    text = message or str(ERROR_MESSAGES.get(status, ERROR_MESSAGES[500]))
+    if wants_json():
+        return jsonify({"error": {"status": status, "message": text}}), status
+    return render_template("error.html", status=status, message=text), status
+
+
+def _handle_http_error(error: HTTPException) -> tuple[Any, int]:
+    status = error.code or 500
+    description = getattr(error, "marathon_message", None)
+    return error_response(status, description)
+
+
+def _handle_csrf_error(_error: CSRFError) -> tuple[Any, int]:
+    return error_response(
+        400,
+        str(
+            _l(
+                "This form has expired or was sent from another page. "
+                "Please reload the page and send it again; nothing was saved."
+            )
+        ),
+    )
+
+
+def _handle_unexpected(error: Exception) -> tuple[Any, int]:
+    current_app.logger.exception("Unhandled error on %s", request.path)
+    from marathon.extensions import db
+
+    db.session.rollback()
+    return error_response(500)
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    return response
+
+
+def _template_context() -> dict[str, Any]:
+    locale = get_locale()
+    return {
+        "current_locale": str(locale) if locale else current_app.config["DEFAULT_LOCALE"],
+        "interface_languages": current_app.config["LANGUAGES"],
+        "edition": current_app.config["EDITION"],
+    }
+
+
+def init_web(app: Flask) -> None:
+    """Register the site-wide blueprint, error handlers and response headers."""
+    app.register_blueprint(blueprint)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    app.register_error_handler(CSRFError, _handle_csrf_error)
+    if not app.config.get("PROPAGATE_UNEXPECTED"):
+        app.register_error_handler(Exception, _handle_unexpected)
+    app.after_request(_security_headers)
+    app.context_processor(_template_context)
