@@ -12,6 +12,9 @@ from marathon.config import load_config
 from marathon.database import configure_sqlite, engine_options
 from marathon.extensions import babel, csrf, db, login_manager, migrate
 
+# Feature packages with a ``views.blueprint``, registered in this order.
+FEATURES = ("cases", "letters", "events", "accounts", "batches", "reports", "api")
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application. ``test_config`` replaces the instance file and the environment."""
@@ -65,10 +68,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from marathon.api.views import blueprint as api_blueprint
-    from marathon.cases.views import blueprint as cases_blueprint
-    from marathon.letters.views import blueprint as letters_blueprint
+    import importlib
 
-    app.register_blueprint(cases_blueprint)
-    app.register_blueprint(letters_blueprint)
-    app.register_blueprint(api_blueprint)
+    for feature in FEATURES:
+        module = importlib.import_module(f"marathon.{feature}.views")
+        app.register_blueprint(module.blueprint)

@@ -6,6 +6,7 @@ from marathon.cases.models import Case, Outcome
 from marathon.events.models import Event, Group, HandCount
 from marathon.letters.models import Letter
 from marathon.reports.models import ReportImport
+from marathon.tally.models import TallyCount
 
 __all__ = [
     "Batch",
@@ -16,5 +17,6 @@ __all__ = [
     "Letter",
     "Outcome",
     "ReportImport",
+    "TallyCount",
     "User",
 ]

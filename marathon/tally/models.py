@@ -1,0 +1,46 @@
+"""Pre-aggregated counters: one row per case, kind, language, channel, event, group, day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marathon.extensions import db
+
+CHANNELS = ("online", "handwritten")
+
+
+class TallyCount(db.Model):
+    """How many letters one combination of dimensions holds.
+
+    Incremented in the same transaction as the letter or hand count it counts, so it is exact.
+    ``event_id`` and ``group_id`` use 0 for "none": NULLs would never collide in the unique key.
+    """
+
+    __tablename__ = "tally_count"
+    __table_args__ = (
+        UniqueConstraint(
+            "edition",
+            "case_id",
+            "kind",
+            "language",
+            "channel",
+            "event_id",
+            "group_id",
+            "day",
+            name="uq_tally_count_key",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition: Mapped[int] = mapped_column(Integer, index=True)
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(12))
+    event_id: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    group_id: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    day: Mapped[date] = mapped_column(Date)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
