@@ -1,0 +1,59 @@
+"""What the write journey needs from the rest of the app: the joined event, groups, limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+
+# Regions that print on US Letter rather than A4.
+LETTER_PAPER_REGIONS = frozenset({"US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "CR", "PR"})
+WRITE_LIMIT = 30
+WRITE_WINDOW_SECONDS = 600
+
+
+def current_event_or_none() -> Any:
+    """The event the visitor joined, if the events feature knows one."""
+    try:
+        from marathon.events.service import current_event
+    except ImportError:
+        return None
+    return current_event()
+
+
+def group_choices() -> list[tuple[int, str]]:
+    """Choices of the "your local group" select, "none" first."""
+    choices: list[tuple[int, str]] = [(0, _("None, I write on my own"))]
+    try:
+        from marathon.events.service import groups_for_select
+    except ImportError:
+        return choices
+    return choices + list(groups_for_select())
+
+
+def default_paper() -> str:
+    """US Letter where the browser's language names a region that uses it, else A4."""
+    for value, _quality in request.accept_languages:
+        region = value.replace("_", "-").split("-")[1:2]
+        if region:
+            return "letter" if region[0].upper() in LETTER_PAPER_REGIONS else "a4"
+    return "a4"
+
+
+def throttle_writing() -> Any:
+    """A 429 answer when this browser session writes too fast, else None.
+
+    Limited per session, not per address: a whole event shares one Wi-Fi address.
+    """
+    try:
+        from marathon.ratelimit import hit, session_key
+    except ImportError:
+        return None
+    limit = int(current_app.config.get("WRITE_RATE_LIMIT", WRITE_LIMIT))
+    if hit("write", session_key(), limit=limit, window_seconds=WRITE_WINDOW_SECONDS):
+        return None
+    message = _("You have written many letters in a few minutes. Please wait a moment.")
+    if request.path.startswith("/api/"):
+        return jsonify({"error": {"status": 429, "message": message}}), 429
+    return render_template("error.html", status=429, message=message), 429
