@@ -11,7 +11,14 @@ from flask.cli import AppGroup, FlaskGroup
 marathon_cli = AppGroup("marathon", help="Marathon: cases, accounts, jobs, reports, privacy.")
 
 # Feature packages that contribute commands: each has a ``commands.py`` with ``register(group)``.
-COMMAND_MODULES = ("marathon.cases.commands",)
+COMMAND_MODULES = (
+    "marathon.cases.commands",
+    "marathon.letters.commands",
+    "marathon.accounts.commands",
+    "marathon.events.commands",
+    "marathon.batches.commands",
+    "marathon.reports.commands",
+)
 
 
 def register_cli(app: Flask) -> None:
