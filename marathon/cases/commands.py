@@ -1,4 +1,4 @@
-"""CLI: ``flask marathon load-cases``."""
+"""CLI: ``flask marathon load-cases [--check] [--dir PATH]``."""
 
 from __future__ import annotations
 
@@ -9,9 +9,25 @@ def register(group: click.Group) -> None:
     """Add the case commands to the ``marathon`` group."""
 
     @group.command("load-cases")
-    def load_cases_command() -> None:
+    @click.option("--check", is_flag=True, help="Only validate the case folders; load nothing.")
+    @click.option(
+        "--dir",
+        "cases_dir",
+        type=click.Path(file_okay=False, path_type=str),
+        default=None,
+        help="The cases folder (default: the CASES_DIR setting, cases/ in the project).",
+    )
+    def load_cases_command(check: bool, cases_dir: str | None) -> None:
         """Validate cases/ and load it into the database (safe to run again)."""
-        from marathon.cases.service import load_cases
+        from marathon.cases.service import CaseValidationError, load_cases
 
-        report = load_cases()
-        click.echo(report)
+        try:
+            report = load_cases(cases_dir, check_only=check)
+        except CaseValidationError as error:
+            for problem in error.errors:
+                click.echo(str(problem), err=True)
+            count = len(error.errors)
+            noun = "error" if count == 1 else "errors"
+            click.echo(f"{count} {noun}: nothing was loaded. Fix them and run again.", err=True)
+            raise SystemExit(1) from None
+        click.echo(str(report))
