@@ -13,6 +13,7 @@ from marathon.accounts.loader import LAST_SEEN_KEY
 @pytest.fixture
 def app_config(app_config):
     app_config["WTF_CSRF_ENABLED"] = False
+    app_config["DEFAULT_LOCALE"] = "en"  # the messages checked are the English ones
     return app_config
 
 

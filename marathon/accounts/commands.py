@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+import functools
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from marathon.accounts import service
+
+
+def _section_locale(command: Callable[..., None]) -> Callable[..., None]:
+    """Run in the section's default language: there is no request to choose one from."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        with force_locale(current_app.config["DEFAULT_LOCALE"]):
+            command(*args, **kwargs)
+
+    return wrapper
 
 
 def _password_option_or_prompt(password: str | None) -> str:
@@ -30,6 +45,7 @@ def _fail(error: service.AccountError) -> NoReturn:
     help="The password (asked twice, hidden, when left out: it stays out of the shell history).",
 )
 @with_appcontext
+@_section_locale
 def create_admin(email: str, name: str, password: str | None) -> None:
     """Create a section admin account (the first one, or another)."""
     secret = _password_option_or_prompt(password)
@@ -49,6 +65,7 @@ def create_admin(email: str, name: str, password: str | None) -> None:
     help="Print a one-time link to choose the password instead of setting it here.",
 )
 @with_appcontext
+@_section_locale
 def reset_password(email: str, password: str | None, link: bool) -> None:
     """Set a new password for an account (ending all its sessions), or print a reset link."""
     user = service.find_user(email)
@@ -72,6 +89,7 @@ def reset_password(email: str, password: str | None, link: bool) -> None:
 @click.option("--name", required=True, help="The coordinator's name.")
 @click.option("--group", "group_name", required=True, help="The exact name of an existing group.")
 @with_appcontext
+@_section_locale
 def invite(email: str, name: str, group_name: str) -> None:
     """Create a coordinator of a group and print their one-time set-password link."""
     from marathon.events.models import Group

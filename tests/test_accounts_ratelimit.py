@@ -1,0 +1,120 @@
+"""The fixed-window rate limiter, in process and on a real Redis, and the login lockout."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import redis
+from accounts_support import PASSWORD, login, make_user
+from conftest import REDIS_TEST_URL
+
+from marathon import ratelimit
+
+
+@pytest.fixture(params=["memory", "redis"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The limiter's store for this test."""
+    return request.param
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A Redis key prefix of this test's own, removed afterwards."""
+    prefix = f"marathon:rl:test-{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    keys = list(client.scan_iter(f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture
+def app_config(app_config, backend, redis_prefix):
+    app_config["WTF_CSRF_ENABLED"] = False
+    app_config["DEFAULT_LOCALE"] = "en"  # the messages checked are the English ones
+    app_config["LOGIN_RATE_LIMIT"] = "3/300"
+    if backend == "redis":
+        app_config["REDIS_URL"] = REDIS_TEST_URL
+        app_config["RATELIMIT_PREFIX"] = redis_prefix
+    return app_config
+
+
+def test_hit_allows_up_to_the_limit_then_refuses(app, backend, redis_prefix):
+    with app.test_request_context():
+        results = [ratelimit.hit("t", "k1", limit=3, window_seconds=60) for _ in range(5)]
+        other = ratelimit.hit("t", "k2", limit=3, window_seconds=60)
+        other_bucket = ratelimit.hit("u", "k1", limit=3, window_seconds=60)
+    assert results == [True, True, True, False, False]
+    assert other and other_bucket
+    if backend == "redis":
+        keys = list(redis.Redis.from_url(REDIS_TEST_URL).scan_iter(f"{redis_prefix}*"))
+        assert keys, "counts are kept in Redis"
+        assert all(b"k1" not in key for key in keys), "keys are hashed, never in clear"
+        ttl = redis.Redis.from_url(REDIS_TEST_URL).ttl(keys[0])
+        assert 0 < ttl <= 61
+
+
+def test_a_new_window_starts_afresh(app, backend):
+    with app.test_request_context():
+        assert ratelimit.hit("w", "k", limit=1, window_seconds=1)
+        assert not ratelimit.hit("w", "k", limit=1, window_seconds=1)
+        import time
+
+        time.sleep(1.05)
+        assert ratelimit.hit("w", "k", limit=1, window_seconds=1)
+
+
+def test_login_is_locked_after_n_attempts_per_address(app, client, backend):
+    make_user(app, "admin@example.org", role="admin")
+    for _ in range(3):
+        assert login(client, "admin@example.org", "wrong password").status_code == 401
+    response = login(client, "admin@example.org", PASSWORD)
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+    assert int(response.headers["Retry-After"]) <= 300
+    # Another address is not affected; the page itself still opens.
+    other = app.test_client()
+    response = other.post(
+        "/login",
+        data={"email": "admin@example.org", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+    )
+    assert response.status_code == 302
+    assert client.get("/login").status_code == 200
+
+
+def test_limited_decorator_answers_json_for_the_api(app, backend):
+    @ratelimit.limited("api-test", ratelimit.session_key, 2, 60)
+    def ping():
+        return {"ok": True}
+
+    app.add_url_rule("/api/v1/test-ping", "test_ping", ping)
+    client = app.test_client()
+    assert client.get("/api/v1/test-ping").status_code == 200
+    assert client.get("/api/v1/test-ping").status_code == 200
+    response = client.get("/api/v1/test-ping")
+    assert response.status_code == 429
+    assert response.get_json()["error"]["status"] == 429
+    assert "Too many attempts" in response.get_json()["error"]["message"]
+    # A new session (another phone on the same Wi-Fi) has its own allowance.
+    assert app.test_client().get("/api/v1/test-ping").status_code == 200
+
+
+def test_session_key_is_stable_within_a_session(app, backend):
+    @ratelimit.limited("key-test", ratelimit.session_key, 100, 60)
+    def key():
+        return {"key": ratelimit.session_key()}
+
+    app.add_url_rule("/test-key", "test_key", key)
+    client = app.test_client()
+    first = client.get("/test-key").get_json()["key"]
+    assert client.get("/test-key").get_json()["key"] == first
+    assert app.test_client().get("/test-key").get_json()["key"] != first
+
+
+def test_limits_are_read_from_settings():
+    assert ratelimit.parse_limit("10/300", (1, 1)) == (10, 300)
+    assert ratelimit.parse_limit((5, 60), (1, 1)) == (5, 60)
+    assert ratelimit.parse_limit(None, (10, 300)) == (10, 300)
+    assert ratelimit.parse_limit("nonsense", (10, 300)) == (10, 300)
