@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from flask_babel import gettext as _
+from flask_babel import gettext
 
 from marathon.cases.models import OUTCOME_KINDS
 
@@ -50,6 +50,17 @@ OUTCOME_FIELDS = {"date": object, "kind": str, "notes": dict, "source": str}
 MAX_LENGTHS = {"slug": 80, "person": 200, "photo": 200, "photo_credit": 300, "source": 500}
 SUMMARY_MAX = 200
 _TYPE_NAMES = {str: "text", int: "whole number", list: "list", dict: "table"}
+
+
+def _(message: str, **variables: Any) -> str:
+    """Translate when a locale can be chosen (a request, or ``force_locale`` in the CLI).
+
+    Validation also runs where neither exists (scripts, tests): then the English message.
+    """
+    try:
+        return gettext(message, **variables)
+    except RuntimeError:
+        return message % variables if variables else message
 
 
 @dataclass(frozen=True)

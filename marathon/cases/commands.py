@@ -19,10 +19,15 @@ def register(group: click.Group) -> None:
     )
     def load_cases_command(check: bool, cases_dir: str | None) -> None:
         """Validate cases/ and load it into the database (safe to run again)."""
+        from flask import current_app
+        from flask_babel import force_locale
+
         from marathon.cases.service import CaseValidationError, load_cases
 
         try:
-            report = load_cases(cases_dir, check_only=check)
+            # Messages in the section's language: there is no visitor to choose one here.
+            with force_locale(current_app.config["DEFAULT_LOCALE"]):
+                report = load_cases(cases_dir, check_only=check)
         except CaseValidationError as error:
             for problem in error.errors:
                 click.echo(str(problem), err=True)

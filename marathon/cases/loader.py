@@ -13,8 +13,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask_babel import gettext as _
-
 from marathon.cases.checks import (
     ADDRESS_FIELDS,
     MAX_LENGTHS,
@@ -23,6 +21,7 @@ from marathon.cases.checks import (
     CaseFileError,
     Collector,
     OutcomeData,
+    _,
     check_photo,
     country_code,
     read_address,
