@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marathon.extensions import db
@@ -21,4 +21,9 @@ class ReportImport(db.Model):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("group.id"))
     checksum: Mapped[str] = mapped_column(String(128))
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # What the file said, kept for the list of imports (the totals themselves are in the tally).
+    edition: Mapped[int | None] = mapped_column(Integer)
+    event_title: Mapped[str | None] = mapped_column(String(200))
+    event_code: Mapped[str | None] = mapped_column(String(40))
+    quantity: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,7 +1,335 @@
-"""Reports pages."""
+"""Reports pages: totals, charts, exports, offline reports, the public counter.
+
+Thin views: the numbers come from :mod:`marathon.reports.service`, files from
+:mod:`marathon.reports.exports` and :mod:`marathon.reports.transfer`.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hashlib
+import json
+from typing import Any, NoReturn
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.exceptions import default_exceptions
+
+from marathon.accounts.access import admin_required, require_group, role_required, visible_group_ids
+from marathon.events.models import Event, Group
+from marathon.extensions import db
+from marathon.reports import charts, exports, service, transfer
+from marathon.reports.forms import ImportForm
+from marathon.reports.models import ReportImport
 
 blueprint = Blueprint("reports", __name__, template_folder="templates")
+
+PUBLIC_MAX_AGE = 30
+EMBED_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors *"
+)
+
+
+def fail(status: int, message: str) -> NoReturn:
+    """Stop with ``status`` and a message the error page (or JSON error) shows as written."""
+    error = default_exceptions[status](description=message)
+    error.marathon_message = message  # type: ignore[attr-defined]
+    raise error
+
+
+@blueprint.app_template_filter("format_report_date")
+def format_report_date(value: Any) -> str:
+    """A date or datetime in the reader's language (datetimes in the section's time zone)."""
+    from datetime import datetime
+
+    from flask_babel import format_datetime
+
+    if isinstance(value, datetime):
+        return format_datetime(value, "medium")
+    return format_date(value, "medium")
+
+
+@blueprint.app_template_filter("outcome_label")
+def outcome_label(kind: str) -> str:
+    """The translated name of an outcome kind."""
+    from marathon.reports.outcome_service import OUTCOME_LABELS
+
+    return str(OUTCOME_LABELS.get(kind, kind))
+
+
+@blueprint.app_template_global("dimension_names")
+def dimension_names(by: tuple[str, ...]) -> str:
+    """ "Case × Kind" for a breakdown."""
+    return " × ".join(str(service.DIMENSION_LABELS[name]) for name in by)
+
+
+def _edition() -> int:
+    raw = request.args.get("edition", "")
+    if not raw:
+        return current_app.config["EDITION"]
+    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        fail(400, _("The edition must be a year, like %(year)s.", year=2025))
+    return int(raw)
+
+
+def _query() -> tuple[int, tuple[str, ...], dict[str, Any], list[int] | None]:
+    """Edition, breakdown, filters and visible groups of this request (400 when invalid)."""
+    edition = _edition()
+    try:
+        by = service.check_dimensions(request.args.getlist("by"))
+        filters = service.parse_filters(request.args, edition)
+    except service.ReportError as error:
+        fail(400, str(error))
+    if "group" in filters:
+        require_group(filters["group"])
+    return edition, by, filters, visible_group_ids(current_user)
+
+
+def _fmt(value: int) -> str:
+    return format_decimal(value)
+
+
+def _charts(edition: int, group_ids: list[int] | None) -> list[Markup]:
+    days = service.edition_days(edition, group_ids)
+    per_case = service.totals(edition, by=("case",), group_ids=group_ids)
+    per_group = service.totals(edition, by=("group",), group_ids=group_ids)
+    made = [
+        charts.line_chart(
+            [(format_date(day, "d MMM"), n) for day, n in days],
+            title=_("Letters per day, December %(year)s", year=edition),
+            description=_(
+                "%(n)s letters over %(d)s days; the busiest day had %(max)s.",
+                n=_fmt(sum(n for _, n in days)),
+                d=len(days),
+                max=_fmt(max((n for _, n in days), default=0)),
+            ),
+            uid="chart-days",
+            fmt=_fmt,
+        ),
+        charts.bar_chart(
+            [(row.labels[0], row.quantity) for row in per_case],
+            title=_("Letters per case"),
+            description=_(
+                "%(n)s cases, %(t)s letters.",
+                n=len(per_case),
+                t=_fmt(service.grand_total(per_case)),
+            ),
+            uid="chart-cases",
+            fmt=_fmt,
+        ),
+    ]
+    if group_ids is None or len(per_group) > 1:
+        made.append(
+            charts.bar_chart(
+                [(row.labels[0], row.quantity) for row in per_group],
+                title=_("Letters per group"),
+                description=_("%(n)s groups.", n=len(per_group)),
+                uid="chart-groups",
+                fmt=_fmt,
+            )
+        )
+    return [Markup(svg) for svg in made]  # built from escaped parts only
+
+
+@blueprint.route("/reports")
+@role_required("coordinator")
+def index() -> str:
+    """Totals with a one- or two-dimension breakdown, a totals row, and charts."""
+    edition, by, filters, group_ids = _query()
+    rows = service.totals(edition, by=by, filters=filters, group_ids=group_ids)
+    groups = db.session.scalars(select(Group).order_by(Group.name)).all()
+    events = db.session.scalars(
+        select(Event).where(Event.edition == edition).order_by(Event.starts_at)
+    ).all()
+    if group_ids is not None:
+        groups = [g for g in groups if g.id in group_ids]
+        events = [e for e in events if e.group_id in group_ids]
+    return render_template(
+        "reports/index.html",
+        edition=edition,
+        by=by,
+        rows=rows,
+        total=service.grand_total(rows),
+        dimensions=service.DIMENSION_LABELS,
+        charts=_charts(edition, group_ids) if not filters else [],
+        groups=groups,
+        events=events,
+        fmt=_fmt,
+        args=request.args,
+        is_admin=current_user.is_admin,
+    )
+
+
+@blueprint.route("/reports/export.csv")
+@role_required("coordinator")
+def export_csv() -> Response:
+    """The same totals as the page, as CSV (UTF-8 with BOM)."""
+    edition, by, filters, group_ids = _query()
+    rows = service.totals(edition, by=by, filters=filters, group_ids=group_ids)
+    name = "-".join(["marathon", str(edition), *by]) or "marathon"
+    return Response(
+        exports.rows_to_csv(by, rows).encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.csv"',
+            "Content-Type": "text/csv; charset=utf-8",
+        },
+    )
+
+
+@blueprint.route("/reports/export.json")
+@role_required("coordinator")
+def export_json() -> Response:
+    """The same totals as the page, as JSON."""
+    edition, by, filters, group_ids = _query()
+    rows = service.totals(edition, by=by, filters=filters, group_ids=group_ids)
+    document = exports.rows_to_json(edition, by, filters, rows)
+    return Response(exports.dumps(document), mimetype="application/json")
+
+
+@blueprint.route("/reports/summary.pdf")
+@role_required("coordinator")
+def summary_pdf() -> Response:
+    """A one-page printable summary of an event (``?event=CODE``) or a group (``?group=NAME``)."""
+    edition, _by, filters, group_ids = _query()
+    if "event" in filters:
+        event = db.session.get(Event, filters["event"])
+        require_group(event.group_id)
+        title, subtitle = event.title, f"{event.group.name} · {format_date(event.starts_at)}"
+        scope: dict[str, Any] = {"event": event.id}
+        breakdowns = ("case", "kind", "channel")
+    elif "group" in filters:
+        group = db.session.get(Group, filters["group"])
+        title, subtitle = group.name, _("Write for Rights %(year)s", year=edition)
+        scope = {"group": group.id}
+        breakdowns = ("case", "event", "kind")
+    else:
+        fail(400, _("Choose an event or a group for the summary."))
+    sections = []
+    for name in breakdowns:
+        rows = service.totals(edition, by=(name,), filters=scope, group_ids=group_ids)
+        sections.append(
+            {
+                "title": str(service.DIMENSION_LABELS[name]),
+                "rows": [(row.labels[0], row.quantity) for row in rows],
+            }
+        )
+    total = service.grand_total(service.totals(edition, filters=scope, group_ids=group_ids))
+    pdf = exports.summary_pdf(title=title, subtitle=subtitle, sections=sections, total=total)
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'inline; filename="marathon-summary.pdf"'},
+    )
+
+
+@blueprint.route("/reports/events/<code>/report.json")
+@role_required("coordinator")
+def download_event_report(code: str) -> Response:
+    """The offline-report file of one event, to be imported by the section's instance."""
+    event = db.session.scalar(select(Event).where(Event.join_code == code))
+    if event is None:
+        abort(404)
+    require_group(event.group_id)
+    document = transfer.build_report(event)
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=1),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="marathon-report-{event.join_code}.json"'
+        },
+    )
+
+
+@blueprint.route("/reports/import", methods=["GET", "POST"])
+@admin_required
+def import_report() -> Any:
+    """Upload a report file from an offline event and add its totals, once."""
+    form = ImportForm()
+    groups = db.session.scalars(select(Group).order_by(Group.name)).all()
+    form.group_id.choices = [(0, _("The group named in the file"))] + [
+        (g.id, g.name) for g in groups
+    ]
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            document = transfer.parse_report(form.report.data.read())
+            result = transfer.import_report(
+                document, group_id=form.group_id.data or None, user_id=current_user.id
+            )
+        except transfer.ReportFileError as error:
+            errors = error.reasons
+        else:
+            flash(result.message, "success" if result.created else "warning")
+            return redirect(url_for("reports.import_report"))
+    imports = db.session.scalars(
+        select(ReportImport).order_by(ReportImport.created_at.desc()).limit(50)
+    ).all()
+    names = {g.id: g.name for g in groups}
+    return render_template(
+        "reports/import.html", form=form, errors=errors, imports=imports, names=names, fmt=_fmt
+    ), (422 if errors else 200)
+
+
+@blueprint.route("/reports/counter")
+@role_required("coordinator")
+def counter_snippet() -> str:
+    """The copy-paste snippet that embeds the public counter on another website."""
+    edition = _edition()
+    embed_url = url_for("reports.embed_counter", edition=edition, _external=True)
+    api_url = url_for("reports.public_totals", edition=edition, _external=True)
+    return render_template(
+        "reports/counter.html", edition=edition, embed_url=embed_url, api_url=api_url
+    )
+
+
+@blueprint.route("/api/v1/public/totals")
+def public_totals() -> Response:
+    """Read-only public totals of an edition: cacheable, ETag/304, CORS for embedding."""
+    body = json.dumps(service.public_totals(_edition()), ensure_ascii=False, sort_keys=True)
+    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
+    response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "ETag"
+    return response.make_conditional(request)
+
+
+@blueprint.route("/embed/counter")
+def embed_counter() -> Response:
+    """A tiny page to put in an iframe on any website; refreshed every minute by counter.js."""
+    edition = _edition()
+    data = service.public_totals(edition)
+    response = Response(
+        render_template(
+            "reports/embed_counter.html",
+            edition=edition,
+            total=data["total"],
+            fmt=_fmt,
+            api_url=url_for("reports.public_totals", edition=edition),
+        )
+    )
+    # This page only is meant to be framed by other sites (the CSP's frame-ancestors wins over
+    # X-Frame-Options in current browsers; the value below is there for the older ones).
+    response.headers["Content-Security-Policy"] = EMBED_POLICY
+    response.headers["X-Frame-Options"] = "ALLOWALL"
+    response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+    return response
+
+
+from marathon.reports import outcome_views  # noqa: E402,F401  (routes on this blueprint)

@@ -1,0 +1,143 @@
+"""Exports of the totals: CSV, JSON and a one-page PDF summary of an event or a group.
+
+CSV format (what a spreadsheet receives):
+
+* Encoding UTF-8 **with a byte-order mark** (``EF BB BF``) so that Excel detects UTF-8 when the
+  file is double-clicked; LibreOffice reads it as well. Comma separator, CRLF line endings,
+  fields quoted when needed (RFC 4180).
+* One column per requested dimension holding a stable value (case slug, event join code, group
+  name, kind, language code, channel, ISO day ``YYYY-MM-DD``, edition), then a ``<dim>_label``
+  column with the human label, then ``quantity``. The last line is ``TOTAL`` with the sum.
+* The numbers are exactly those of the report page for the same breakdown and filters: both call
+  :func:`marathon.reports.service.totals`.
+
+JSON format: ``{"edition", "by", "filters", "rows": [{<dim>, <dim>_label, quantity}], "total"}``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import render_template
+from flask_babel import format_decimal
+
+from marathon.reports.service import DIMENSION_LABELS, Row, grand_total
+from marathon.reports.text import tr
+
+BOM = "\ufeff"
+
+
+def rows_to_csv(by: tuple[str, ...], rows: list[Row]) -> str:
+    """The CSV text of ``rows``, BOM first (encode it as UTF-8)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    header: list[str] = []
+    for name in by:
+        header += [name, f"{name}_label"]
+    writer.writerow([*header, "quantity"])
+    for row in rows:
+        data = row.as_dict(by)
+        writer.writerow([data[column] for column in header] + [row.quantity])
+    writer.writerow(["TOTAL"] + [""] * (len(header) - 1 if header else 0) + [grand_total(rows)])
+    return BOM + buffer.getvalue()
+
+
+def rows_to_json(
+    edition: int | None, by: tuple[str, ...], filters: dict[str, Any], rows: list[Row]
+) -> dict[str, Any]:
+    """The JSON document of ``rows`` (same numbers as the page and the CSV)."""
+    return {
+        "edition": edition,
+        "by": list(by),
+        "filters": {key: _plain(value) for key, value in filters.items()},
+        "rows": [row.as_dict(by) for row in rows],
+        "total": grand_total(rows),
+    }
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def rows_to_table(by: tuple[str, ...], rows: list[Row]) -> str:
+    """A plain-text table for the terminal."""
+    header = [tr(DIMENSION_LABELS[name]) for name in by] + ["Quantity"]
+    lines = [[*row.labels, str(row.quantity)] for row in rows]
+    lines.append(["TOTAL"] + [""] * (len(by) - 1 if by else 0) + [str(grand_total(rows))])
+    if not by:
+        lines = [["TOTAL", str(grand_total(rows))]]
+        header = ["", "Quantity"]
+    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
+    out = []
+    for line in [header, *lines]:
+        cells = [cell.ljust(width) for cell, width in zip(line[:-1], widths, strict=False)]
+        out.append("  ".join([*cells, line[-1].rjust(widths[-1])]))
+    out.insert(1, "-" * len(out[0]))
+    return "\n".join(out)
+
+
+def summary_pdf(*, title: str, subtitle: str, sections: list[dict[str, Any]], total: int) -> bytes:
+    """A printable one-page PDF summary; ``sections`` are ``{"title", "rows": [(label, n)]}``."""
+    from weasyprint import HTML
+
+    html = render_template(
+        "reports/summary_pdf.html",
+        title=title,
+        subtitle=subtitle,
+        sections=sections,
+        total=total,
+        generated=datetime.now(UTC),
+        fmt=format_decimal,
+        font_url=_font_url,
+    )
+    fetcher, fonts = _render_tools()
+    document = HTML(string=html, url_fetcher=fetcher, base_url="marathon-asset://fonts/")
+    return document.write_pdf(font_config=fonts)
+
+
+def _font_url(name: str) -> str:
+    return f"marathon-asset://fonts/{name}"
+
+
+def _render_tools() -> tuple[Any, Any]:
+    """The render helper's SafeURLFetcher and shared FontConfiguration, or minimal stand-ins."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    try:
+        from marathon.render.fetcher import FONTS_DIR, SafeURLFetcher
+
+        fetcher = SafeURLFetcher({"fonts": FONTS_DIR})
+    except ImportError:  # pragma: no cover - the render package ships the fetcher
+        fetcher = _fonts_only_fetcher
+    try:
+        from marathon.render.fonts import font_configuration  # type: ignore[import-not-found]
+
+        fonts = font_configuration()
+    except ImportError:
+        fonts = FontConfiguration()
+    return fetcher, fonts
+
+
+def _fonts_only_fetcher(url: str, timeout: int = 10, ssl_context: Any = None) -> dict:
+    """Refuse every URL except the app's own fonts."""
+    from pathlib import Path
+
+    from marathon.config import PROJECT_ROOT
+
+    fonts = (PROJECT_ROOT / "marathon" / "static" / "fonts").resolve()
+    prefix = "marathon-asset://fonts/"
+    if not url.startswith(prefix):
+        raise ValueError(f"refused: {url}")
+    path = (fonts / url[len(prefix) :]).resolve()
+    if not path.is_relative_to(fonts) or not path.is_file():
+        raise ValueError(f"refused: {url}")
+    return {"string": Path(path).read_bytes(), "mime_type": "font/ttf"}
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """JSON text as served and printed (UTF-8, stable key order)."""
+    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False)

@@ -1,0 +1,184 @@
+"""Totals, crossings, access, exports and the CLI report, on hand-made counts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+from reports_support import EDITION, login, make_world
+
+from marathon.reports import service
+
+
+@pytest.fixture
+def app_config(app_config):
+    app_config["WTF_CSRF_ENABLED"] = False
+    app_config["EDITION"] = EDITION
+    return app_config
+
+
+@pytest.fixture
+def world(app):
+    return make_world(app)
+
+
+def _as_map(rows):
+    return {row.keys: row.quantity for row in rows}
+
+
+def test_overall_total_adds_online_and_handwritten(app, world):
+    with app.app_context():
+        assert service.totals(EDITION)[0].quantity == 22
+        assert service.totals(EDITION + 1)[0].quantity == 0
+
+
+def test_totals_by_each_dimension_are_exact(app, world):
+    with app.app_context():
+        assert _as_map(service.totals(EDITION, by=("case",))) == {("alice-a",): 15, ("bruno-b",): 7}
+        assert _as_map(service.totals(EDITION, by=("group",))) == {
+            ("",): 1,
+            ("Lyon",): 10,
+            ("Brest",): 11,
+        }
+        assert _as_map(service.totals(EDITION, by=("channel",))) == {
+            ("online",): 10,
+            ("handwritten",): 12,
+        }
+        assert _as_map(service.totals(EDITION, by=("kind",))) == {
+            ("appeal",): 14,
+            ("card",): 7,
+            ("postcard",): 1,
+        }
+        assert _as_map(service.totals(EDITION, by=("event",))) == {
+            ("",): 1,
+            (world.code_lyon,): 10,
+            (world.code_brest,): 11,
+        }
+        assert _as_map(service.totals(None, by=("edition",))) == {(EDITION,): 22}
+
+
+def test_two_dimensions_crossed(app, world):
+    with app.app_context():
+        crossed = _as_map(service.totals(EDITION, by=("case", "event")))
+        assert crossed == {
+            ("alice-a", world.code_lyon): 3,
+            ("alice-a", world.code_brest): 11,
+            ("alice-a", ""): 1,
+            ("bruno-b", world.code_lyon): 7,
+        }
+        by_day_kind = _as_map(service.totals(EDITION, by=("day", "kind")))
+        expected = {
+            (date(EDITION, 12, 10), "appeal"): 3,
+            (date(EDITION, 12, 10), "card"): 2,
+            (date(EDITION, 12, 12), "appeal"): 4,
+            (date(EDITION, 12, 5), "postcard"): 1,
+        }
+        for key, quantity in {(world.hand_day, "card"): 5, (world.hand_day, "appeal"): 7}.items():
+            expected[key] = expected.get(key, 0) + quantity
+        assert by_day_kind == expected
+
+
+def test_group_restriction_and_filters(app, world):
+    with app.app_context():
+        assert service.totals(EDITION, group_ids=[world.lyon])[0].quantity == 10
+        assert service.totals(EDITION, group_ids=[])[0].quantity == 0
+        rows = service.totals(EDITION, by=("case",), filters={"channel": "online"})
+        assert _as_map(rows) == {("alice-a",): 8, ("bruno-b",): 2}
+
+
+def test_unknown_or_too_many_dimensions_are_refused(app):
+    with app.app_context():
+        with pytest.raises(service.ReportError, match="Unknown breakdown"):
+            service.totals(EDITION, by=("colour",))
+        with pytest.raises(service.ReportError, match="at most two"):
+            service.totals(EDITION, by=("case", "kind", "day"))
+
+
+def test_anonymous_visitor_is_sent_to_login(client, world):
+    for path in ("/reports", "/reports/export.csv", "/reports/export.json"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+
+
+def test_coordinator_sees_only_their_group(client, world):
+    login(client, "lyon@example.org")
+    page = client.get("/reports?by=group")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Lyon" in text and "Brest" not in text
+    data = client.get("/reports/export.json?by=case").get_json()
+    assert data["total"] == 10
+    assert client.get("/reports?group=Brest").status_code == 403
+
+
+def test_admin_sees_everything_with_a_totals_row(client, world):
+    login(client, "admin@example.org")
+    text = client.get("/reports?by=case&by=event").get_data(as_text=True)
+    assert "Brest" in text and "Lyon" in text
+    assert "<tfoot>" in text and ">22<" in text
+    assert "<svg" in text and "<title" in text  # server-side charts
+
+
+def test_bad_breakdown_is_a_clear_400(client, world):
+    login(client, "admin@example.org")
+    response = client.get("/reports?by=colour")
+    assert response.status_code == 400
+    assert b"Unknown breakdown" in response.data
+
+
+def test_csv_has_bom_and_the_same_numbers_as_json(client, world):
+    login(client, "admin@example.org")
+    raw = client.get("/reports/export.csv?by=case&by=kind").data
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert lines[0] == ["case", "case_label", "kind", "kind_label", "quantity"]
+    assert lines[-1][0] == "TOTAL" and lines[-1][-1] == "22"
+    from_csv = {(line[0], line[2]): int(line[4]) for line in lines[1:-1]}
+    data = client.get("/reports/export.json?by=case&by=kind").get_json()
+    from_json = {(row["case"], row["kind"]): row["quantity"] for row in data["rows"]}
+    assert from_csv == from_json
+    assert from_json[("alice-a", "appeal")] == 14
+    assert data["total"] == 22
+
+
+def test_pdf_summary_of_an_event_has_its_numbers(client, world):
+    from pypdf import PdfReader
+
+    login(client, "lyon@example.org")
+    response = client.get(f"/reports/summary.pdf?event={world.code_lyon}")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert "Marathon de Lyon" in text and "10" in text and "Bruno B." in text
+    assert client.get(f"/reports/summary.pdf?event={world.code_brest}").status_code == 403
+
+
+def test_pdf_summary_of_a_group(client, world):
+    from pypdf import PdfReader
+
+    login(client, "admin@example.org")
+    response = client.get("/reports/summary.pdf?group=Brest")
+    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert "Brest" in text and "11" in text
+
+
+def test_cli_report_prints_the_same_totals(app, runner, world):
+    result = runner.invoke(args=["marathon", "report", "--by", "case", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {row["case"]: row["quantity"] for row in data["rows"]} == {
+        "alice-a": 15,
+        "bruno-b": 7,
+    }
+    table = runner.invoke(args=["marathon", "report", "--by", "group", "--group", "Lyon"])
+    assert "Lyon" in table.output and "10" in table.output and "Brest" not in table.output
+    as_csv = runner.invoke(args=["marathon", "report", "--by", "kind", "--format", "csv"])
+    assert as_csv.output.splitlines()[-1] == "TOTAL,,22"
+    bad = runner.invoke(args=["marathon", "report", "--group", "Nowhere"])
+    assert bad.exit_code != 0 and "No group named Nowhere" in bad.output
