@@ -1,0 +1,383 @@
+"""Groups, events, join codes, hand counts: the state changes and the queries of events."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, session
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from marathon.cases.models import LETTER_KINDS, Case
+from marathon.database import begin_write
+from marathon.events.models import Event, Group, HandCount
+from marathon.extensions import db
+from marathon.tally.models import TallyCount
+from marathon.tally.service import add_to_tally
+
+# No 0/O, 1/I/L: codes are read aloud in noisy rooms and typed on phones.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+SESSION_KEY = "event_id"
+MAX_HAND_COUNT = 10_000
+
+
+class EventError(ValueError):
+    """A change that was refused; the message says what to fix."""
+
+
+# -- time ------------------------------------------------------------------------------------
+
+
+def section_zone() -> ZoneInfo:
+    """The section's time zone (events are entered and shown in it)."""
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC datetime (SQLite hands back naive UTC)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def to_local(moment: datetime) -> datetime:
+    """``moment`` in the section's time zone."""
+    return as_utc(moment).astimezone(section_zone())
+
+
+def local_to_utc(moment: datetime) -> datetime:
+    """A naive wall-clock time typed in the section's zone, as aware UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=section_zone())
+    return moment.astimezone(UTC)
+
+
+def today_local() -> date:
+    """Today in the section's time zone (the tally's day)."""
+    return datetime.now(section_zone()).date()
+
+
+def is_open(event: Event) -> bool:
+    """Whether letters can still be counted for ``event``."""
+    return not event.closed and as_utc(event.ends_at) > datetime.now(UTC)
+
+
+# -- groups ----------------------------------------------------------------------------------
+
+
+def create_group(*, name: str, town: str | None = None) -> Group:
+    """Create a local group; the name must be new."""
+    name = (name or "").strip()
+    if not name:
+        raise EventError(_("Give the group a name."))
+    begin_write()
+    group = Group(name=name, town=(town or "").strip() or None)
+    db.session.add(group)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise EventError(_("A group called %(name)s already exists.", name=name)) from error
+    return group
+
+
+def list_groups() -> list[Group]:
+    """Every group, by name."""
+    return list(db.session.scalars(select(Group).order_by(Group.name)))
+
+
+def groups_for_select() -> list[tuple[int, str]]:
+    """(id, label) of every group, for the write form's "my group" select."""
+    rows = db.session.execute(select(Group.id, Group.name, Group.town).order_by(Group.name))
+    return [(gid, f"{name} ({town})" if town else name) for gid, name, town in rows]
+
+
+# -- events ----------------------------------------------------------------------------------
+
+
+def new_join_code() -> str:
+    """A fresh random code not used by any event."""
+    for _attempt in range(50):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if db.session.scalar(select(Event.id).where(Event.join_code == code)) is None:
+            return code
+    raise RuntimeError("could not find a free join code")
+
+
+def event_by_code(code: str) -> Event | None:
+    """The event with this join code (case and dashes ignored), or None."""
+    cleaned = "".join(ch for ch in (code or "").upper() if ch.isalnum())[:12]
+    if not cleaned:
+        return None
+    return db.session.scalar(select(Event).where(Event.join_code == cleaned))
+
+
+def _check_event_fields(
+    title: str, starts_at: datetime, ends_at: datetime, goal: int | None
+) -> None:
+    if not (title or "").strip():
+        raise EventError(_("Give the event a title."))
+    if ends_at <= starts_at:
+        raise EventError(_("The event must end after it starts."))
+    if goal is not None and goal < 1:
+        raise EventError(_("The goal must be a number of letters above zero, or left empty."))
+
+
+def create_event(
+    *,
+    group_id: int,
+    title: str,
+    place: str | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    goal: int | None = None,
+    edition: int | None = None,
+) -> Event:
+    """Create an event with a fresh join code. Times are naive local times or aware ones."""
+    starts, ends = local_to_utc(starts_at), local_to_utc(ends_at)
+    _check_event_fields(title, starts, ends, goal)
+    if db.session.get(Group, group_id) is None:
+        raise EventError(_("Choose one of the groups."))
+    begin_write()
+    event = Event(
+        group_id=group_id,
+        edition=edition or current_app.config["EDITION"],
+        title=title.strip(),
+        place=(place or "").strip() or None,
+        starts_at=starts,
+        ends_at=ends,
+        goal=goal,
+        join_code=new_join_code(),
+    )
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def update_event(
+    event: Event,
+    *,
+    title: str,
+    place: str | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    goal: int | None,
+    closed: bool,
+) -> Event:
+    """Change an event's details; the join code never changes (posters are printed)."""
+    starts, ends = local_to_utc(starts_at), local_to_utc(ends_at)
+    _check_event_fields(title, starts, ends, goal)
+    begin_write()
+    event.title = title.strip()
+    event.place = (place or "").strip() or None
+    event.starts_at, event.ends_at = starts, ends
+    event.goal, event.closed = goal, closed
+    db.session.commit()
+    return event
+
+
+def events_for(group_ids: Sequence[int] | None) -> list[Event]:
+    """Events of these groups (None: all), latest first."""
+    query = select(Event).order_by(Event.starts_at.desc(), Event.id.desc())
+    if group_ids is not None:
+        query = query.where(Event.group_id.in_(list(group_ids)))
+    return list(db.session.scalars(query))
+
+
+# -- joining ---------------------------------------------------------------------------------
+
+
+def join_event(code: str) -> tuple[Event | None, str]:
+    """Remember the event in the session. Returns (event, status): joined, closed or unknown."""
+    event = event_by_code(code)
+    if event is None:
+        session.pop(SESSION_KEY, None)
+        return None, "unknown"
+    if not is_open(event):
+        session.pop(SESSION_KEY, None)
+        return event, "closed"
+    session[SESSION_KEY] = event.id
+    return event, "joined"
+
+
+def leave_event() -> None:
+    """Forget the joined event: the next letters count without it."""
+    session.pop(SESSION_KEY, None)
+
+
+def current_event() -> Event | None:
+    """The event the visitor joined, None if none or closed since."""
+    event_id = session.get(SESSION_KEY)
+    if not isinstance(event_id, int):
+        return None
+    event = db.session.get(Event, event_id)
+    if event is None or not is_open(event):
+        return None
+    return event
+
+
+# -- hand counts -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HandCountResult:
+    """What an entry did: the row, whether it is new, and the new total of that case and kind."""
+
+    entry: HandCount
+    created: bool
+    total: int
+
+
+def event_cases(event: Event) -> list[Case]:
+    """The cases of the event's edition, in catalogue order."""
+    return list(
+        db.session.scalars(
+            select(Case)
+            .where(Case.edition == event.edition, Case.active.is_(True))
+            .order_by(Case.position, Case.person)
+        )
+    )
+
+
+def case_kinds(case: Case) -> list[str]:
+    """The kinds a case offers (all, when the case file says nothing)."""
+    return [kind for kind in LETTER_KINDS if kind in (case.kinds or LETTER_KINDS)]
+
+
+def _hand_total(event_id: int, case_id: int, kind: str) -> int:
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(HandCount.quantity), 0)).where(
+            HandCount.event_id == event_id, HandCount.case_id == case_id, HandCount.kind == kind
+        )
+    )
+    return int(total or 0)
+
+
+def add_hand_count(
+    event: Event,
+    *,
+    case_id: int,
+    kind: str,
+    quantity: int,
+    idempotency_key: str,
+    user_id: int | None,
+    note: str | None = None,
+) -> HandCountResult:
+    """Append "N handwritten letters for a case at an event", counted once per key.
+
+    Negative quantities correct earlier entries; the total of a case and kind at the event never
+    goes below zero. The check, the entry and the tally change share one write transaction, and
+    the event row is locked (PostgreSQL) so two corrections cannot both pass the check.
+    """
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 80:
+        raise EventError(_("This form is incomplete. Reload the page and enter the number again."))
+    if kind not in LETTER_KINDS:
+        raise EventError(_("Choose letters, cards or postcards."))
+    if quantity == 0 or abs(quantity) > MAX_HAND_COUNT:
+        raise EventError(
+            _(
+                "Enter a number between 1 and %(max)s (or below zero to correct).",
+                max=MAX_HAND_COUNT,
+            )
+        )
+    case = db.session.get(Case, case_id)
+    if case is None or case.edition != event.edition:
+        raise EventError(_("Choose one of this edition's cases."))
+    event_id, group_id, edition = event.id, event.group_id, event.edition
+    begin_write()
+    try:
+        db.session.execute(select(Event.id).where(Event.id == event_id).with_for_update())
+        existing = db.session.scalar(select(HandCount).where(HandCount.idempotency_key == key))
+        if existing is not None:
+            total = _hand_total(existing.event_id or 0, existing.case_id, existing.kind)
+            db.session.commit()
+            return HandCountResult(existing, False, total)
+        total = _hand_total(event_id, case_id, kind) + quantity
+        if total < 0:
+            raise EventError(
+                _(
+                    "That would bring the count below zero: only %(n)s were entered so far.",
+                    n=total - quantity,
+                )
+            )
+        entry = HandCount(
+            case_id=case_id,
+            event_id=event_id,
+            group_id=group_id,
+            kind=kind,
+            quantity=quantity,
+            note=(note or "").strip() or None,
+            idempotency_key=key,
+            entered_by_id=user_id,
+        )
+        db.session.add(entry)
+        add_to_tally(
+            edition=edition,
+            case_id=case_id,
+            kind=kind,
+            language="",
+            channel="handwritten",
+            day=today_local(),
+            quantity=quantity,
+            event_id=event_id,
+            group_id=group_id,
+        )
+        db.session.commit()
+    except IntegrityError:
+        # The same key committed by a concurrent request between our check and our insert.
+        db.session.rollback()
+        existing = db.session.scalar(select(HandCount).where(HandCount.idempotency_key == key))
+        if existing is None:
+            raise
+        return HandCountResult(
+            existing, False, _hand_total(event_id, existing.case_id, existing.kind)
+        )
+    except Exception:
+        db.session.rollback()
+        raise
+    return HandCountResult(entry, True, total)
+
+
+def hand_totals(event: Event) -> dict[tuple[int, str], int]:
+    """Handwritten totals of the event by (case id, kind)."""
+    rows = db.session.execute(
+        select(HandCount.case_id, HandCount.kind, func.sum(HandCount.quantity))
+        .where(HandCount.event_id == event.id)
+        .group_by(HandCount.case_id, HandCount.kind)
+    )
+    return {(case_id, kind): int(total or 0) for case_id, kind, total in rows}
+
+
+def hand_count_history(event: Event, limit: int = 200) -> list[HandCount]:
+    """The event's entries, newest first."""
+    return list(
+        db.session.scalars(
+            select(HandCount)
+            .where(HandCount.event_id == event.id)
+            .order_by(HandCount.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def event_tally(event: Event) -> list[tuple[int, str, str, int]]:
+    """(case id, kind, channel, total) of the event, from the pre-aggregated tally."""
+    rows = db.session.execute(
+        select(
+            TallyCount.case_id, TallyCount.kind, TallyCount.channel, func.sum(TallyCount.quantity)
+        )
+        .where(TallyCount.event_id == event.id)
+        .group_by(TallyCount.case_id, TallyCount.kind, TallyCount.channel)
+    )
+    return [(case_id, kind, channel, int(total or 0)) for case_id, kind, channel, total in rows]
+
+
+# The name the letters API imports.
+event_is_open = is_open
