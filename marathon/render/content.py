@@ -44,3 +44,5 @@ class LetterContent:
     addressee: Addressee = field(default_factory=Addressee)
     photo_path: str | None = None  # absolute path of the case's picture (postcard front)
     photo_alt: str = ""
+    photo_credit: str = ""  # printed small on the postcard's front
+    cards_to: str = ""  # where cards go (one line, printed small on the card), if the case says

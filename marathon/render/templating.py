@@ -1,0 +1,200 @@
+"""Letter templates: a sandboxed Jinja environment fed with plain values only.
+
+The templates in ``letter_templates/`` are ours; what a volunteer types is data, never template
+source and never markup: it reaches the HTML only through the ``paragraphs`` filter, which escapes
+it before adding ``<p>`` and ``<br>``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+
+from marathon.render.content import LetterContent
+from marathon.render.fetcher import path_url, templates_dir
+
+KINDS = ("appeal", "card", "postcard")
+# The order languages are offered in; others found on disk come after, alphabetically.
+LANGUAGE_ORDER = ("fr", "en", "es", "nl", "de", "ar")
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+# The case's own suggested text, by kind, preferred over the template's when given.
+CASE_TEXT_KEYS = {
+    "appeal": "case_appeal_body",
+    "card": "card_message",
+    "postcard": "postcard_message",
+}
+
+_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
+_envs: dict[Path, SandboxedEnvironment] = {}
+_envs_lock = threading.Lock()
+
+
+class UnknownTemplate(LookupError):
+    """No template for this kind and language."""
+
+
+def paragraphs(text: str | None) -> Markup:
+    """Plain text to HTML: blank-line-separated blocks become ``<p>``, single newlines ``<br>``.
+
+    Everything is escaped first, so ``<script>`` stays the seven characters the volunteer typed.
+    """
+    if not text:
+        return Markup("")
+    normalized = str(text).replace("\r\n", "\n").replace("\r", "\n").strip()
+    blocks = [block.strip("\n") for block in _BLANK_LINES.split(normalized) if block.strip()]
+    return Markup("\n").join(
+        Markup("<p>{}</p>").format(
+            Markup("<br>\n").join(escape(line) for line in block.split("\n"))
+        )
+        for block in blocks
+    )
+
+
+def _autoescape(name: str | None) -> bool:
+    # HTML templates escape everything; the .body.txt templates make plain text, which the HTML
+    # templates escape in turn when it comes back as the volunteer's body.
+    return not (name or "").endswith(".txt")
+
+
+def environment(directory: Path | None = None) -> SandboxedEnvironment:
+    """The sandboxed environment of a templates directory, made once per process and reused."""
+    directory = Path(directory or templates_dir())
+    env = _envs.get(directory)
+    if env is None:
+        with _envs_lock:
+            env = _envs.get(directory)
+            if env is None:
+                env = SandboxedEnvironment(
+                    loader=FileSystemLoader(str(directory)),
+                    autoescape=_autoescape,
+                    undefined=StrictUndefined,
+                    auto_reload=False,  # compiled templates stay cached; no stat() per render
+                    trim_blocks=False,  # .body.txt newlines are the paragraphs
+                    lstrip_blocks=False,
+                    keep_trailing_newline=False,
+                )
+                env.filters["paragraphs"] = paragraphs
+                _envs[directory] = env
+    return env
+
+
+def template_languages(kind: str) -> list[str]:
+    """The languages that have a template for ``kind``, in the order they are offered."""
+    folder = templates_dir() / kind
+    if kind not in KINDS or not folder.is_dir():
+        return []
+    found = {path.stem for path in folder.glob("*.html")}
+    ordered = [lang for lang in LANGUAGE_ORDER if lang in found]
+    return ordered + sorted(found - set(ordered))
+
+
+def text_direction(language: str) -> str:
+    """``rtl`` for right-to-left languages, else ``ltr``."""
+    return "rtl" if language.split("-")[0].split("_")[0] in RTL_LANGUAGES else "ltr"
+
+
+def _check(kind: str, language: str) -> None:
+    if kind not in KINDS:
+        raise UnknownTemplate(f"unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
+    if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", language or ""):
+        raise UnknownTemplate(f"invalid language code {language!r}")
+    if not (templates_dir() / kind / f"{language}.html").is_file():
+        raise UnknownTemplate(f"no {kind} template in language {language!r}")
+
+
+def default_body(kind: str, language: str, **context: Any) -> str:
+    """The editable body pre-filled in the form: the case's own text if any, else the template's.
+
+    ``context`` may hold person, country_name, ask, salutation, and the case's suggested text
+    (``case_appeal_body`` for appeals, ``card_message`` for cards, ``postcard_message``).
+    """
+    _check(kind, language)
+    own = context.get(CASE_TEXT_KEYS[kind])
+    if own and str(own).strip():
+        return str(own).strip()
+    values = {"person": "", "country_name": "", "ask": "", "salutation": ""}
+    values.update({key: "" if value is None else value for key, value in context.items()})
+    template = environment().get_template(f"{kind}/{language}.body.txt")
+    return template.render(values).strip() + "\n"
+
+
+def date_locale(language: str, paper: str) -> str:
+    """The Babel locale for the date: English follows the paper (US Letter: US style)."""
+    if language == "en":
+        return "en_US" if paper == "letter" else "en_GB"
+    return language
+
+
+def letter_context(content: LetterContent) -> dict[str, Any]:
+    """The template's values: plain str, int, bool, list and dict, never model objects."""
+    addressee = asdict(content.addressee)
+    first_name = (content.sender_name.split() or [""])[0]
+    addressee_lines = [line for line in addressee["address_lines"] if line]
+    all_lines = [
+        line
+        for line in (
+            addressee["title"],
+            addressee["name"],
+            *addressee_lines,
+            addressee["country"].upper(),
+        )
+        if line
+    ]
+    photo_url = path_url(content.photo_path) if content.photo_path else None
+    return {
+        "kind": content.kind,
+        "lang": content.language,
+        "dir": text_direction(content.language),
+        "paper": "a6" if content.kind == "postcard" else content.paper,
+        "code": content.code,
+        "edition": int(content.case_edition),
+        "date_text": format_date(
+            content.written_on, format="long", locale=date_locale(content.language, content.paper)
+        ),
+        "person": content.person,
+        "country_name": content.country_name,
+        "sender": {
+            "name": content.sender_name,
+            "first_name": first_name,
+            "town": content.sender_town,
+            "country": content.sender_country,
+            "one_line": " · ".join(
+                part
+                for part in (content.sender_name, content.sender_town, content.sender_country)
+                if part
+            ),
+        },
+        "addressee": {
+            "title": addressee["title"],
+            "name": addressee["name"],
+            "lines": addressee_lines,
+            "country": addressee["country"],
+            "is_sample": bool(addressee["is_sample"]),
+            "all_lines": all_lines,
+        },
+        "salutation": content.salutation,
+        "body": content.body,
+        "personal_sentence": content.personal_sentence,
+        "photo_url": photo_url,
+        "photo_alt": content.photo_alt,
+        "photo_credit": content.photo_credit,
+        "cards_to": content.cards_to,
+        "stylesheets": [],
+        "inline_css": "",
+    }
+
+
+def render_template(content: LetterContent, **extra: Any) -> str:
+    """The HTML of ``content`` from ``letter_templates/<kind>/<lang>.html``."""
+    _check(content.kind, content.language)
+    context = letter_context(content)
+    context.update(extra)
+    return environment().get_template(f"{content.kind}/{content.language}.html").render(context)
