@@ -67,7 +67,7 @@ def online(case_id: int, kind: str, language: str, day: date, quantity: int, eve
     db.session.commit()
 
 
-def make_world(app: Flask) -> World:
+def make_world(app: Flask, *, users: bool = True) -> World:
     """Two cases, two groups with an event each, a coordinator each, an admin, and counts.
 
     Online: A appeal fr 3 (Lyon, Dec 10), B card en 2 (Lyon, Dec 10), A appeal fr 4 (Brest,
@@ -95,31 +95,9 @@ def make_world(app: Flask) -> World:
             ends_at=datetime(EDITION, 12, 12, 18, tzinfo=UTC),
             edition=EDITION,
         )
-        create_user(
-            email="lyon@example.org",
-            name="Lou",
-            password=PASSWORD,
-            role="coordinator",
-            group_id=lyon.id,
-        )
-        create_user(
-            email="brest@example.org",
-            name="Bran",
-            password=PASSWORD,
-            role="coordinator",
-            group_id=brest.id,
-        )
-        create_user(email="admin@example.org", name="Ada", password=PASSWORD, role="admin")
-        online(a.id, "appeal", "fr", date(EDITION, 12, 10), 3, ev_lyon)
-        online(b.id, "card", "en", date(EDITION, 12, 10), 2, ev_lyon)
-        online(a.id, "appeal", "fr", date(EDITION, 12, 12), 4, ev_brest)
-        online(a.id, "postcard", "fr", date(EDITION, 12, 5), 1)
-        events.add_hand_count(
-            ev_lyon, case_id=b.id, kind="card", quantity=5, idempotency_key="h1", user_id=None
-        )
-        events.add_hand_count(
-            ev_brest, case_id=a.id, kind="appeal", quantity=7, idempotency_key="h2", user_id=None
-        )
+        if users:
+            _make_users(lyon.id, brest.id)
+        _count(a, b, ev_lyon, ev_brest)
         return World(
             case_a=a.id,
             case_b=b.id,
@@ -131,6 +109,38 @@ def make_world(app: Flask) -> World:
             code_brest=ev_brest.join_code,
             hand_day=events.today_local(),
         )
+
+
+def _make_users(lyon_id: int, brest_id: int) -> None:
+    # scrypt makes each account cost ~0.3 s: tests that never log in skip them.
+    create_user(
+        email="lyon@example.org",
+        name="Lou",
+        password=PASSWORD,
+        role="coordinator",
+        group_id=lyon_id,
+    )
+    create_user(
+        email="brest@example.org",
+        name="Bran",
+        password=PASSWORD,
+        role="coordinator",
+        group_id=brest_id,
+    )
+    create_user(email="admin@example.org", name="Ada", password=PASSWORD, role="admin")
+
+
+def _count(a: Case, b: Case, ev_lyon, ev_brest) -> None:
+    online(a.id, "appeal", "fr", date(EDITION, 12, 10), 3, ev_lyon)
+    online(b.id, "card", "en", date(EDITION, 12, 10), 2, ev_lyon)
+    online(a.id, "appeal", "fr", date(EDITION, 12, 12), 4, ev_brest)
+    online(a.id, "postcard", "fr", date(EDITION, 12, 5), 1)
+    events.add_hand_count(
+        ev_lyon, case_id=b.id, kind="card", quantity=5, idempotency_key="h1", user_id=None
+    )
+    events.add_hand_count(
+        ev_brest, case_id=a.id, kind="appeal", quantity=7, idempotency_key="h2", user_id=None
+    )
 
 
 def login(client: FlaskClient, email: str) -> None:

@@ -28,7 +28,9 @@ class OutcomeForm(FlaskForm):
 
     date = DateField(_l("Date"), validators=[Optional()])
     kind = SelectField(
-        _l("What happened"), choices=[(kind, OUTCOME_LABELS[kind]) for kind in OUTCOME_KINDS]
+        _l("What happened"),
+        choices=[(kind, OUTCOME_LABELS[kind]) for kind in OUTCOME_KINDS],
+        validate_choice=False,  # the service checks it, with our own message
     )
     note_fr = TextAreaField(_l("Note in French"), validators=[Length(max=MAX_NOTE)])
     note_en = TextAreaField(_l("Note in English"), validators=[Length(max=MAX_NOTE)])

@@ -267,7 +267,7 @@ def _check_totals(document: dict[str, Any]) -> list[str]:
             )
         if line["channel"] not in CHANNELS:
             reasons.append(tr(_l("Line %(n)s: unknown channel.", n=number)))
-        if not isinstance(line["language"], str) or not 0 < len(line["language"]) <= 10:
+        if not isinstance(line["language"], str) or len(line["language"]) > 10:
             reasons.append(tr(_l("Line %(n)s: the language is not valid.", n=number)))
         try:
             day = date.fromisoformat(line["day"])

@@ -1,0 +1,98 @@
+"""The public counter: JSON with CORS and ETag/304, the frameable embed page, the snippet page."""
+
+from __future__ import annotations
+
+import pytest
+from reports_support import EDITION, login, make_world
+
+
+@pytest.fixture
+def app_config(app_config):
+    app_config["WTF_CSRF_ENABLED"] = False
+    app_config["EDITION"] = EDITION
+    return app_config
+
+
+@pytest.fixture
+def world(app):
+    return make_world(app, users=False)
+
+
+def test_public_totals_per_case_and_overall(client, world):
+    response = client.get(f"/api/v1/public/totals?edition={EDITION}")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["total"] == 22
+    assert [(c["slug"], c["total"]) for c in data["cases"]] == [("alice-a", 15), ("bruno-b", 7)]
+    assert data["cases"][0]["person"] == "Alice A."
+
+
+def test_public_totals_are_cacheable_with_cors(client, world):
+    response = client.get("/api/v1/public/totals")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "public" in response.headers["Cache-Control"]
+    assert "max-age=30" in response.headers["Cache-Control"]
+    etag = response.headers["ETag"]
+    again = client.get("/api/v1/public/totals", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+
+
+def test_etag_changes_when_a_letter_is_counted(app, client, world):
+    from reports_support import online
+
+    etag = client.get("/api/v1/public/totals").headers["ETag"]
+    with app.app_context():
+        online(world.case_b, "card", "fr", world.hand_day, 1)
+    response = client.get("/api/v1/public/totals", headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert response.get_json()["total"] == 23
+
+
+def test_cors_only_on_the_public_endpoint(client, world):
+    assert "Access-Control-Allow-Origin" not in client.get("/good-news").headers
+
+
+def test_bad_edition_is_a_json_400(client):
+    response = client.get("/api/v1/public/totals?edition=abc")
+    assert response.status_code == 400
+    assert "edition" in response.get_json()["error"]["message"]
+
+
+def test_embed_counter_can_be_framed_anywhere(client, world):
+    response = client.get("/embed/counter")
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors *" in policy and "unsafe-inline" not in policy
+    assert response.headers.get("X-Frame-Options") != "SAMEORIGIN"
+    html = response.get_data(as_text=True)
+    assert "22" in html and "js/counter.js" in html and "<script>" not in html
+    # Every other page keeps refusing to be framed by other sites.
+    assert "frame-ancestors 'self'" in client.get("/good-news").headers["Content-Security-Policy"]
+
+
+def test_openapi_fragment_describes_the_public_endpoint():
+    from marathon.reports.openapi import PATHS, SCHEMAS
+
+    operation = PATHS["/api/v1/public/totals"]["get"]
+    assert "304" in operation["responses"]
+    assert set(SCHEMAS["PublicTotals"]["required"]) == {"edition", "total", "cases"}
+
+
+def test_snippet_page_for_coordinators(app, client, world):
+    from reports_support import PASSWORD
+
+    from marathon.accounts.service import create_user
+
+    with app.app_context():
+        create_user(
+            email="c@example.org",
+            name="C",
+            password=PASSWORD,
+            role="coordinator",
+            group_id=world.lyon,
+        )
+    assert client.get("/reports/counter").status_code == 302
+    login(client, "c@example.org")
+    page = client.get("/reports/counter").get_data(as_text=True)
+    assert "&lt;iframe src=&#34;http://localhost/embed/counter" in page or "embed/counter" in page
