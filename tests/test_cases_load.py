@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,19 @@ def test_cli_check_validates_without_loading(app: Flask, runner: FlaskCliRunner)
     assert "added" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Case)) >= 6
+
+
+def test_reloading_keeps_outcomes_recorded_in_the_app(app: Flask, cases_copy: Path) -> None:
+    with app.app_context():
+        load_cases(str(cases_copy))
+        damisoa = get_case("damisoa")
+        damisoa.outcomes.append(
+            Outcome(date=date(2025, 6, 1), kind="no_change", notes={"en": "Still no aid."})
+        )
+        db.session.commit()
+        story = cases_copy / "2025/damisoa/texts/en.toml"
+        story.write_text(story.read_text().replace("deep hardship", "great hardship"))
+
+        assert load_cases(str(cases_copy)).updated == 1
+
+        assert [o.kind for o in get_case("damisoa").outcomes] == ["no_change"]

@@ -51,7 +51,6 @@ class LoadReport:
     deactivated: int = 0
     outcomes: int = 0
     outcomes_added: int = 0
-    outcomes_removed: int = 0
     check_only: bool = False
 
     def __str__(self) -> str:
@@ -141,14 +140,12 @@ def _store(case: Case, data: CaseData, root: Path, report: LoadReport) -> None:
     case.content_hash = data.content_hash
     case.active = True
     case.updated_at = utcnow()
-    # Outcomes are keyed by (date, kind): update in place, add new ones, drop removed ones.
+    # Outcomes are keyed by (date, kind): the file's ones are updated or added. Others are kept:
+    # coordinators also record outcomes in the app (reports), and those must survive a reload.
     wanted = {(o.date, o.kind): o for o in data.outcomes}
-    for outcome in list(case.outcomes):
+    for outcome in case.outcomes:
         item = wanted.pop((outcome.date, outcome.kind), None)
-        if item is None:
-            case.outcomes.remove(outcome)
-            report.outcomes_removed += 1
-        else:
+        if item is not None:
             outcome.notes = item.notes
             outcome.source_url = item.source
     for item in wanted.values():
