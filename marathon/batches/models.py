@@ -38,3 +38,6 @@ class Batch(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set with every progress update: a running batch whose heartbeat stops is stale (its worker
+    # died) and may be requeued.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,397 @@
+"""Print batches: what to print, starting, following, marking printed and sent.
+
+A batch freezes the ids of its letters when it starts; the job
+(:func:`marathon.batches.jobs.build_batch`) builds its file in the background and records its
+progress in the database, the source of truth the pages read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select, text, update
+
+from marathon.batches.models import Batch
+from marathon.database import begin_write
+from marathon.extensions import db
+from marathon.jobs import enqueue
+from marathon.letters.models import Letter
+
+PRODUCTS = ("letters", "postcards", "labels")
+PAPERS = ("a4", "letter")
+LABELS_PER = ("letter", "destination")
+ACTIVE = ("queued", "running")
+FINISHED = ("done", "printed", "sent")
+FILTER_KEYS = ("event_id", "group_id", "case_id", "kind", "language", "letter_paper", "unprinted")
+BUILD_TASK = "marathon.batches.jobs.build_batch"
+STALE_AFTER = timedelta(seconds=120)  # a running batch without progress for this long is stale
+POSTCARDS_PER_SHEET = 4
+
+
+class BatchError(ValueError):
+    """A batch request that cannot be honoured; the message says what to fix."""
+
+
+def job_id_for(batch_id: int) -> str:
+    """The queue's job id of a batch (one live job per batch)."""
+    return f"batch-{batch_id}"
+
+
+def _int_or_none(value: Any, field: str) -> int | None:
+    if value in (None, "", 0, "0"):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise BatchError(_l("%(field)s must be a number.", field=field)) from None
+    if number <= 0:
+        raise BatchError(_l("%(field)s must be a number.", field=field))
+    return number
+
+
+def normalise_filters(raw: dict[str, Any] | None) -> dict[str, Any]:
+    """The filters in canonical form (unknown keys dropped, empty values removed)."""
+    from marathon.cases.models import LETTER_KINDS
+    from marathon.letters.models import PAPER_SIZES
+
+    raw = raw or {}
+    filters: dict[str, Any] = {}
+    for key in ("event_id", "group_id", "case_id"):
+        number = _int_or_none(raw.get(key), key)
+        if number is not None:
+            filters[key] = number
+    kind = raw.get("kind") or None
+    if kind is not None:
+        if kind not in LETTER_KINDS:
+            raise BatchError(_l("Unknown kind of letter."))
+        filters["kind"] = kind
+    language = (raw.get("language") or "").strip() or None
+    if language is not None:
+        if len(language) > 10:
+            raise BatchError(_l("Unknown language."))
+        filters["language"] = language
+    letter_paper = raw.get("letter_paper") or None
+    if letter_paper is not None:
+        if letter_paper not in PAPER_SIZES:
+            raise BatchError(_l("Unknown paper size."))
+        filters["letter_paper"] = letter_paper
+    if raw.get("unprinted") in (True, "1", "true", "on", "y", "yes"):
+        filters["unprinted"] = True
+    labels_per = raw.get("labels_per") or None
+    if labels_per is not None:
+        if labels_per not in LABELS_PER:
+            raise BatchError(_l("Labels go one per letter or one per destination."))
+        filters["labels_per"] = labels_per
+    return filters
+
+
+def filter_key(product: str, paper: str, filters: dict[str, Any]) -> str:
+    """A stable hash of what a batch prints: the same request gives the same key."""
+    canonical = json.dumps(
+        {"product": product, "paper": paper, "filters": filters}, sort_keys=True, default=str
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _check(product: str, paper: str) -> None:
+    if product not in PRODUCTS:
+        raise BatchError(_l("Choose letters, postcards or address labels."))
+    if paper not in PAPERS:
+        raise BatchError(_l("Choose A4 or US Letter paper."))
+
+
+def letters_query(product: str, paper: str, filters: dict[str, Any]) -> Select[Any]:
+    """The letters a batch prints, in print order (case, kind, then as written)."""
+    from marathon.cases.models import Case
+
+    query = select(Letter.id).join(Case, Case.id == Letter.case_id)
+    query = query.where(Letter.purged_at.is_(None))
+    for key, column in (
+        ("event_id", Letter.event_id),
+        ("group_id", Letter.group_id),
+        ("case_id", Letter.case_id),
+        ("language", Letter.language),
+    ):
+        if key in filters:
+            query = query.where(column == filters[key])
+    if product == "postcards":
+        query = query.where(Letter.kind == "postcard")
+    elif "kind" in filters:
+        query = query.where(Letter.kind == filters["kind"])
+    if product == "letters":
+        query = query.where(Letter.paper == filters.get("letter_paper", paper))
+    elif "letter_paper" in filters:
+        query = query.where(Letter.paper == filters["letter_paper"])
+    if filters.get("unprinted"):
+        query = query.where(Letter.status == "written")
+    return query.order_by(Case.position, Case.id, Letter.kind, Letter.id)
+
+
+def scoped_filters(filters: dict[str, Any], user: Any) -> dict[str, Any]:
+    """``filters`` limited to what ``user`` may print: a coordinator, their own group only."""
+    from marathon.accounts.access import visible_group_ids
+
+    visible = visible_group_ids(user) if user is not None else None
+    if visible is None:
+        return filters
+    if not visible:
+        raise BatchError(_l("Your account is not attached to a group."))
+    if filters.get("group_id") not in (None, *visible):
+        raise BatchError(_l("You can only print your own group's letters."))
+    return {**filters, "group_id": filters.get("group_id") or visible[0]}
+
+
+def preview_batch(
+    filters: dict[str, Any], product: str = "letters", paper: str = "a4"
+) -> tuple[int, int]:
+    """How many letters, and about how many pages, a batch with these filters would print.
+
+    Pages count cover sheets and blank backs; a letter not rendered yet counts one page.
+    """
+    _check(product, paper)
+    from marathon.batches.labels import SHEETS
+
+    ids = letters_query(product, paper, filters).order_by(None).subquery()
+    if product == "letters":
+        pages = ((func.coalesce(Letter.pdf_pages, 1) + 1) / 2) * 2
+        row = db.session.execute(
+            select(
+                func.count(Letter.id),
+                func.coalesce(func.sum(pages), 0),
+                func.count(func.distinct(Letter.case_id)),
+            ).where(Letter.id.in_(select(ids.c.id)))
+        ).one()
+        count, letter_pages, groups = int(row[0]), int(row[1]), int(row[2])
+        return count, letter_pages + 2 * groups
+    row = db.session.execute(
+        select(func.count(Letter.id), func.count(func.distinct(Letter.case_id))).where(
+            Letter.id.in_(select(ids.c.id))
+        )
+    ).one()
+    count, groups = int(row[0]), int(row[1])
+    if product == "postcards":
+        return count, 2 * math.ceil(count / POSTCARDS_PER_SHEET)
+    labels = groups if filters.get("labels_per") == "destination" else count
+    return count, math.ceil(labels / SHEETS[paper].per_sheet)
+
+
+def _lock_key(key: str) -> None:
+    """Serialise starts of the same batch (PostgreSQL; SQLite's BEGIN IMMEDIATE already does)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int(key[:15], 16)})
+
+
+def start_batch(product: str, filters: dict[str, Any], paper: str, user: Any = None) -> Batch:
+    """Start printing: freeze the letters, queue the job. The same batch running is returned."""
+    _check(product, paper)
+    filters = scoped_filters(normalise_filters(filters), user)
+    if product != "labels":
+        filters.pop("labels_per", None)
+    elif "labels_per" not in filters:
+        filters["labels_per"] = "letter"
+    key = filter_key(product, paper, filters)
+    begin_write()
+    try:
+        _lock_key(key)
+        running = db.session.scalar(
+            select(Batch)
+            .where(Batch.filter_key == key, Batch.status.in_(ACTIVE))
+            .order_by(Batch.id)
+            .limit(1)
+        )
+        if running is not None:
+            db.session.commit()
+            return running
+        letter_ids = list(db.session.scalars(letters_query(product, paper, filters)))
+        if not letter_ids:
+            raise BatchError(_l("No letters match these choices: nothing to print."))
+        batch = Batch(
+            product=product,
+            paper=paper,
+            filters=filters,
+            filter_key=key,
+            status="queued",
+            done=0,
+            total=len(letter_ids),
+            attempts=0,
+            letter_ids=letter_ids,
+            group_id=filters.get("group_id"),
+            created_by_id=getattr(user, "id", None),
+        )
+        db.session.add(batch)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    _enqueue(batch)
+    return batch
+
+
+def _enqueue(batch: Batch, *, replace: bool = False) -> None:
+    # Big batches get more time; the job records progress, so a timeout is visible.
+    timeout = max(600, 120 + 2 * len(batch.letter_ids or ()))
+    enqueue(BUILD_TASK, batch.id, job_id=job_id_for(batch.id), timeout=timeout, replace=replace)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def is_stale(
+    batch: Batch, now: datetime | None = None, stale_after: timedelta = STALE_AFTER
+) -> bool:
+    """A queued or running batch whose job shows no sign of life for ``stale_after``."""
+    if batch.status not in ACTIVE:
+        return False
+    now = now or datetime.now(UTC)
+    last = _aware(batch.heartbeat_at) or _aware(batch.started_at) or _aware(batch.created_at)
+    if last is None or now - last < stale_after:
+        return False
+    from marathon.jobs import job_alive
+
+    # In-process, a live job is known for sure; on RQ a killed worker's job still looks started.
+    in_process = not current_app.config.get("REDIS_URL")
+    return not (in_process and job_alive(job_id_for(batch.id)))
+
+
+def can_retry(batch: Batch) -> bool:
+    """Whether the Retry button applies: the batch failed, or its worker stopped answering."""
+    return batch.status == "failed" or is_stale(batch)
+
+
+def retry_batch(batch: Batch, *, force: bool = False) -> Batch:
+    """Queue a failed (or stale) batch again; it starts over cleanly."""
+    if not force and not can_retry(batch):
+        raise BatchError(_l("This batch is not failed or stuck: there is nothing to retry."))
+    begin_write()
+    db.session.execute(
+        update(Batch)
+        .where(Batch.id == batch.id)
+        .values(status="queued", error=None, heartbeat_at=datetime.now(UTC))
+    )
+    db.session.commit()
+    db.session.refresh(batch)
+    _enqueue(batch, replace=True)
+    return batch
+
+
+def requeue_stale(stale_after: timedelta = STALE_AFTER) -> list[int]:
+    """Queue again every batch whose worker died mid-way; returns their ids."""
+    now = datetime.now(UTC)
+    batches = db.session.scalars(select(Batch).where(Batch.status.in_(ACTIVE))).all()
+    requeued = []
+    for batch in batches:
+        if is_stale(batch, now, stale_after):
+            retry_batch(batch, force=True)
+            requeued.append(batch.id)
+    return requeued
+
+
+def mark_batch(batch: Batch, status: str) -> Batch:
+    """Mark a finished batch printed, then sent; its letters' status follows."""
+    from marathon.letters.service import mark_letters
+
+    if status not in ("printed", "sent"):
+        raise BatchError(_l("A batch can be marked printed or sent."))
+    if batch.status not in FINISHED:
+        raise BatchError(_l("Only a finished batch can be marked printed or sent."))
+    if status == "printed" and batch.status == "sent":
+        raise BatchError(_l("This batch was already sent."))
+    begin_write()
+    batch.status = status
+    # mark_letters joins this write transaction (the session already has changes) and commits it.
+    mark_letters(list(batch.letter_ids or ()), status)
+    return batch
+
+
+def visible_batches(user: Any) -> Select[Any]:
+    """The batches ``user`` may see, newest first."""
+    from marathon.accounts.access import visible_group_ids
+
+    query = select(Batch).order_by(Batch.id.desc())
+    visible = visible_group_ids(user)
+    if visible is not None:
+        query = query.where(Batch.group_id.in_(visible or [-1]))
+    return query
+
+
+def storage_dir() -> Path:
+    """Where batch files are written (shared by the app and the workers)."""
+    path = Path(current_app.config["STORAGE_DIR"]) / "batches"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def ready_file(batch: Batch) -> Path | None:
+    """The batch's finished file, only if the batch is done and the file is whole."""
+    if batch.status not in FINISHED or not batch.file_path or batch.file_size is None:
+        return None
+    path = Path(current_app.config["STORAGE_DIR"]) / batch.file_path
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None
+    return path if size == batch.file_size else None
+
+
+def status_payload(batch: Batch) -> dict[str, Any]:
+    """The JSON the progress bar polls (ids and numbers only)."""
+    percent = 100 if batch.status in FINISHED else 0
+    if batch.total and batch.status not in FINISHED:
+        percent = min(99, int(100 * batch.done / batch.total))
+    return {
+        "id": batch.id,
+        "status": batch.status,
+        "done": batch.done,
+        "total": batch.total,
+        "percent": percent,
+        "pages": batch.pages,
+        "error": batch.error,
+        "ready": ready_file(batch) is not None,
+        "stale": is_stale(batch),
+    }
+
+
+def reprint_batch(batch: Batch, user: Any = None) -> Batch:
+    """A new batch of the same letters (printed or not): the same file, made again."""
+    if batch.status not in FINISHED and batch.status != "failed":
+        raise BatchError(_l("This batch is still being made: wait for it to finish."))
+    key = filter_key(batch.product, batch.paper, {"reprint_of": batch.id})
+    begin_write()
+    try:
+        _lock_key(key)
+        running = db.session.scalar(
+            select(Batch).where(Batch.filter_key == key, Batch.status.in_(ACTIVE)).limit(1)
+        )
+        if running is not None:
+            db.session.commit()
+            return running
+        again = Batch(
+            product=batch.product,
+            paper=batch.paper,
+            filters={**(batch.filters or {}), "reprint_of": batch.id},
+            filter_key=key,
+            status="queued",
+            done=0,
+            total=len(batch.letter_ids or ()),
+            attempts=0,
+            letter_ids=list(batch.letter_ids or ()),
+            group_id=batch.group_id,
+            created_by_id=getattr(user, "id", None),
+        )
+        db.session.add(again)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    _enqueue(again)
+    return again
