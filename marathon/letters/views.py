@@ -37,6 +37,7 @@ from marathon.letters.service import (
     letter_by_token,
     normalise_draft,
     offered_languages,
+    validate_draft,
     write_letter,
 )
 
@@ -84,12 +85,15 @@ def write(slug: str) -> Any:
         form.paper.data = session.get("paper") or default_paper()
         return _form_page(case, kind, language, form, event)
 
-    if not form.validate_on_submit():
+    form_valid = form.validate_on_submit()
+    draft = normalise_draft(_draft_from_form(case.slug, kind, language, form))
+    problems = validate_draft(draft, case)
+    if not form_valid or problems:
+        _attach_errors(form, problems)
         return _form_page(case, kind, language, form, event), 422
     limited = throttle_writing()
     if limited is not None:
         return limited
-    draft = _draft_from_form(case.slug, kind, language, form)
     key = f"form:{form.submission_id.data or uuid.uuid4().hex}"
     try:
         letter, _created = write_letter(
@@ -99,12 +103,7 @@ def write(slug: str) -> Any:
             group_id=(event.group_id if event else (form.group_id.data or None)),
         )
     except DraftError as error:
-        for name, message in error.errors.items():
-            field = getattr(form, name, None)
-            if field is not None:
-                field.errors = [*field.errors, message]
-            else:
-                flash(message, "error")
+        _attach_errors(form, error.errors)
         return _form_page(case, kind, language, form, event), 422
     session["paper"] = draft.paper
     return redirect(url_for("letters.private", token=letter.private_token, new=1))
@@ -170,6 +169,16 @@ def delete(token: str) -> Response:
     return redirect(url_for("letters.private", token=token))
 
 
+def _attach_errors(form: WriteForm, errors: dict[str, str]) -> None:
+    """Show service-level problems next to their fields (once), the others as a message."""
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        if field is None or not hasattr(field, "errors"):
+            flash(message, "error")
+        elif message not in field.errors:
+            field.errors = [*field.errors, message]
+
+
 def _draft_from_form(slug: str, kind: str, language: str, form: WriteForm) -> LetterDraft:
     return LetterDraft(
         case_slug=slug,
@@ -193,6 +202,7 @@ def _choose_page(case: Any, kind: str | None) -> str:
         case=case,
         kinds=kinds,
         languages=languages,
+        all_languages=list(dict.fromkeys(lang for k in kinds for lang in languages[k])),
         chosen_kind=kind or (kinds[0] if kinds else None),
         preferred_language=_preferred_language(case),
     )

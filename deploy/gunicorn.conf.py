@@ -1,0 +1,24 @@
+"""Gunicorn settings for Marathon in production (``gunicorn -c deploy/gunicorn.conf.py app:app``).
+
+Sync workers: each request is short (a letter is written in one small transaction; PDFs are
+rendered once in the background by RQ workers), and the live board polls with conditional requests.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("MARATHON_BIND", "127.0.0.1:8000")
+# Two processes per core is the usual start; PDFs on demand are CPU-bound, so not more.
+workers = int(os.environ.get("MARATHON_WEB_WORKERS", multiprocessing.cpu_count() * 2))
+worker_class = "sync"
+timeout = 60
+graceful_timeout = 30
+keepalive = 5
+max_requests = 2000  # recycle processes now and then: WeasyPrint caches grow with use
+max_requests_jitter = 200
+forwarded_allow_ips = os.environ.get("MARATHON_FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+# No query strings in the access log: private links must not end up in log files.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+errorlog = "-"
+preload_app = False  # each process builds its own app: nothing connects at import time
