@@ -306,10 +306,12 @@ def mark_batch(batch: Batch, status: str) -> Batch:
         raise BatchError(_l("Only a finished batch can be marked printed or sent."))
     if status == "printed" and batch.status == "sent":
         raise BatchError(_l("This batch was already sent."))
+    letter_ids = list(batch.letter_ids or ())  # loaded now: no query may run below
     begin_write()
     batch.status = status
-    # mark_letters joins this write transaction (the session already has changes) and commits it.
-    mark_letters(list(batch.letter_ids or ()), status)
+    # mark_letters joins this write transaction (the session has a pending change, so its own
+    # begin_write keeps it) and commits the batch's status with the letters'.
+    mark_letters(letter_ids, status)
     return batch
 
 

@@ -1,0 +1,130 @@
+"""A real RQ worker on real Redis, killed with SIGKILL mid-batch: no half file is ever presented
+as done, and after a requeue the batch completes with every letter exactly once."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from batches_support import cases, letter_codes, make_letters
+from pypdf import PdfReader
+
+from marathon import jobs
+from marathon.batches import service
+from marathon.batches.models import Batch
+from marathon.extensions import db
+from tests.conftest import REDIS_TEST_URL
+
+ROOT = Path(__file__).resolve().parent.parent
+FLASK = str(Path(sys.executable).with_name("flask"))
+LETTERS = 60
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    app_config["JOBS_EAGER"] = False
+    app_config["REDIS_URL"] = REDIS_TEST_URL
+    app_config["JOBS_QUEUE"] = f"marathon-test-{uuid.uuid4().hex[:8]}"
+    return app_config
+
+
+def _worker(app, *extra: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "MARATHON_DATABASE_URL": app.config["DATABASE_URL"],
+        "MARATHON_INSTANCE_PATH": app.instance_path,
+        "MARATHON_STORAGE_DIR": app.config["STORAGE_DIR"],
+        "MARATHON_REDIS_URL": REDIS_TEST_URL,
+        "MARATHON_SECRET_KEY": "test-secret",
+        "MARATHON_CASES_DIR": app.config["CASES_DIR"],
+    }
+    return subprocess.Popen(
+        [FLASK, "--app", "app", "marathon", "worker", "--queues", app.config["JOBS_QUEUE"], *extra],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _kill_tree(process: subprocess.Popen) -> None:
+    # The work horse runs in its own process group: kill it and its render pool as well.
+    for pid in [process.pid, *_descendants(process.pid)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def _batch(batch_id: int) -> Batch:
+    db.session.rollback()  # a fresh snapshot: the worker writes in another process
+    return db.session.get(Batch, batch_id)
+
+
+def test_killed_worker_leaves_no_done_file_and_the_retry_is_complete(loaded_cases):
+    app = loaded_cases
+    with app.app_context():
+        queue = jobs.rq_queue()
+        worker = None
+        try:
+            ids = make_letters(LETTERS, case_ids=[case.id for case in cases()[:3]])
+            batch_id = service.start_batch("letters", {}, "a4").id
+            worker = _worker(app)
+            deadline = time.monotonic() + 120
+            while _batch(batch_id).done == 0:
+                assert time.monotonic() < deadline, "the worker made no progress"
+                assert _batch(batch_id).status in ("queued", "running")
+                time.sleep(0.2)
+            _kill_tree(worker)
+            killed = _batch(batch_id)
+            assert killed.status == "running" and 0 < killed.done < killed.total
+            assert service.ready_file(killed) is None
+            assert not list(Path(app.config["STORAGE_DIR"], "batches").glob("batch-*.pdf"))
+
+            # The worker is gone: requeue now rather than after the stale delay.
+            assert service.requeue_stale(stale_after=timedelta(0)) == [batch_id]
+            worker = _worker(app, "--burst")
+            worker.wait(timeout=300)
+            done = _batch(batch_id)
+            assert done.status == "done", done.error
+            assert done.attempts == 2
+            path = service.ready_file(done)
+            assert path is not None
+            pages = [page.extract_text() for page in PdfReader(path).pages]
+            assert len(pages) == done.pages
+            text = "\n".join(pages)
+            for code in letter_codes(ids):
+                assert text.count(code) == 1, code
+        finally:
+            if worker is not None and worker.poll() is None:
+                _kill_tree(worker)
+            queue.empty()
+            queue.delete(delete_jobs=True)
