@@ -226,3 +226,28 @@ def test_several_letters_in_one_pdf() -> None:
     reader = pdf_reader(pdf)
     assert len(reader.pages) == 3
     assert "WXYZ-9876" in pdf_text(pdf)
+
+
+@pytest.mark.parametrize("kind", ["card", "postcard"])
+def test_the_longest_allowed_message_still_fits_on_the_card(kind: str) -> None:
+    limit = {"card": 1200, "postcard": 600}[kind]  # the form's limits (letters.service.LIMITS)
+    words = "solidarité " * (limit // 11)
+    body = f"{words[: limit // 2]}\n\n{words[: limit // 2 - 10]} FIN-DU-TEXTE"
+    content = make_content(kind, body=body, personal_sentence="x " * 199 + "DERNIER")
+    reader = pdf_reader(render_letter_pdf(content))
+    assert len(reader.pages) == (2 if kind == "postcard" else 1)
+    text = squash(reader.pages[-1].extract_text())
+    assert "FIN-DU-TEXTE" in text and "DERNIER" in text
+
+
+def test_render_html_pdf_uses_the_shared_fonts() -> None:
+    from marathon.render.fonts import font_configuration, fonts_stylesheet
+    from marathon.render.letters import render_html_pdf
+
+    assert font_configuration() is letters.shared_renderer().font_config
+    assert fonts_stylesheet() is letters.shared_renderer().sheet("fonts.css")
+    fetcher = SafeURLFetcher()
+    pdf = render_html_pdf("<p>Cover sheet <img src='file:///etc/passwd'></p>", fetcher=fetcher)
+    assert "Cover sheet" in pdf_text(pdf)
+    assert all(embedded for _, embedded in font_files(pdf))
+    assert [url for url, _ in fetcher.refused] == ["file:///etc/passwd"]

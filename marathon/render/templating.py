@@ -32,6 +32,11 @@ CASE_TEXT_KEYS = {
     "postcard": "postcard_message",
 }
 
+# Cards and postcards have one fixed space for the message: longer texts get a smaller size
+# (characters of salutation + body + personal sentence; the form's limits keep the largest
+# allowed text legible in the "l" size).
+TEXT_SIZE_STEPS = {"card": (700, 1100), "postcard": (500, 750)}
+
 _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 _envs: dict[Path, SandboxedEnvironment] = {}
 _envs_lock = threading.Lock()
@@ -133,6 +138,15 @@ def date_locale(language: str, paper: str) -> str:
     return language
 
 
+def text_size(content: LetterContent) -> str:
+    """``s``, ``m`` or ``l``: how long the message is, for the fixed-size card and postcard."""
+    steps = TEXT_SIZE_STEPS.get(content.kind)
+    if steps is None:
+        return "s"
+    length = len(content.salutation) + len(content.body) + len(content.personal_sentence)
+    return "s" if length <= steps[0] else "m" if length <= steps[1] else "l"
+
+
 def letter_context(content: LetterContent) -> dict[str, Any]:
     """The template's values: plain str, int, bool, list and dict, never model objects."""
     addressee = asdict(content.addressee)
@@ -187,6 +201,7 @@ def letter_context(content: LetterContent) -> dict[str, Any]:
         "photo_alt": content.photo_alt,
         "photo_credit": content.photo_credit,
         "cards_to": content.cards_to,
+        "text_size": text_size(content),
         "stylesheets": [],
         "inline_css": "",
     }
