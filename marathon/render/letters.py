@@ -25,6 +25,7 @@ from weasyprint import CSS, HTML
 from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 
+from marathon.render import templating
 from marathon.render.content import LetterContent
 from marathon.render.fetcher import SafeURLFetcher, asset_url, templates_dir
 from marathon.render.templating import (
@@ -146,6 +147,7 @@ def reset_caches() -> None:
     """Forget the font configuration and parsed stylesheets (after editing shared CSS)."""
     with _lock:
         _renderers.clear()
+        templating.reset()
 
 
 def render_letter_html(content: LetterContent) -> str:

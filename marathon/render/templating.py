@@ -46,6 +46,12 @@ class UnknownTemplate(LookupError):
     """No template for this kind and language."""
 
 
+def reset() -> None:
+    """Forget the compiled templates (after editing letter_templates/ in a running process)."""
+    with _envs_lock:
+        _envs.clear()
+
+
 def paragraphs(text: str | None) -> Markup:
     """Plain text to HTML: blank-line-separated blocks become ``<p>``, single newlines ``<br>``.
 
