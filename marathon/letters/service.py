@@ -270,7 +270,9 @@ def letter_content(letter: Letter) -> LetterContent:
             title=addressee.get("title", ""),
             name=addressee.get("name", ""),
             address_lines=tuple(addressee.get("address_lines", ())),
-            country=addressee.get("country", ""),
+            country=country_name(addressee.get("country", ""), letter.language).upper()
+            if addressee.get("country")
+            else "",
             email=addressee.get("email", ""),
             is_sample="appeal_addressee" in (case.sample_fields or []),
         ),
