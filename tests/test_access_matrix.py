@@ -60,6 +60,7 @@ SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 @pytest.fixture
 def app_config(app_config):
     app_config["WTF_CSRF_ENABLED"] = False
+    app_config["PASSWORD_HASH_METHOD"] = "scrypt:1024:8:1"  # fast in tests; the default is strong
     app_config["DEFAULT_LOCALE"] = "en"
     app_config["LOGIN_RATE_LIMIT"] = "1000/60"
     return app_config

@@ -10,6 +10,7 @@ from sqlalchemy import select
 @pytest.fixture
 def app_config(app_config):
     app_config["WTF_CSRF_ENABLED"] = False
+    app_config["PASSWORD_HASH_METHOD"] = "scrypt:1024:8:1"  # fast in tests; the default is strong
     app_config["DEFAULT_LOCALE"] = "en"  # the commands speak the section's language
     return app_config
 

@@ -61,6 +61,7 @@ def smtp_sink() -> Iterator[socketserver.ThreadingTCPServer]:
 @pytest.fixture
 def app_config(app_config):
     app_config["WTF_CSRF_ENABLED"] = False
+    app_config["PASSWORD_HASH_METHOD"] = "scrypt:1024:8:1"  # fast in tests; the default is strong
     app_config["DEFAULT_LOCALE"] = "en"  # the messages checked are the English ones
     return app_config
 

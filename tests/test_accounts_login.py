@@ -13,6 +13,7 @@ from marathon.accounts.loader import LAST_SEEN_KEY
 @pytest.fixture
 def app_config(app_config):
     app_config["WTF_CSRF_ENABLED"] = False
+    app_config["PASSWORD_HASH_METHOD"] = "scrypt:1024:8:1"  # fast in tests; the default is strong
     app_config["DEFAULT_LOCALE"] = "en"  # the messages checked are the English ones
     return app_config
 
@@ -251,3 +252,13 @@ def test_api_answers_401_json_to_anonymous(app, client):
     response = client.get("/api/v1/test-secret")
     assert response.status_code == 401
     assert response.get_json()["error"]["status"] == 401
+
+
+def test_passwords_are_hashed_with_scrypt_by_default(app):
+    from marathon.accounts.service import hash_password
+
+    app.config.pop("PASSWORD_HASH_METHOD")
+    with app.app_context():
+        hashed = hash_password("a long enough password")
+    assert hashed.startswith("scrypt:32768:8:1$")
+    assert "a long enough password" not in hashed

@@ -33,6 +33,7 @@ def redis_prefix() -> str:
 @pytest.fixture
 def app_config(app_config, backend, redis_prefix):
     app_config["WTF_CSRF_ENABLED"] = False
+    app_config["PASSWORD_HASH_METHOD"] = "scrypt:1024:8:1"  # fast in tests; the default is strong
     app_config["DEFAULT_LOCALE"] = "en"  # the messages checked are the English ones
     app_config["LOGIN_RATE_LIMIT"] = "3/300"
     if backend == "redis":

@@ -34,9 +34,7 @@ EMAIL_MAX_LENGTH = 254
 NAME_MAX_LENGTH = 120
 EMAIL_PATTERN = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]+$")
 TOKEN_PURPOSES = ("invite", "reset")
-# Checked against when the address is unknown, so that a wrong address costs as much time as a
-# wrong password and timing does not tell which accounts exist.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
+_DUMMY_HASHES: dict[str, str] = {}
 
 
 class AccountError(ValueError):
@@ -63,6 +61,24 @@ class LinkSent:
     user: User
     link: str
     mailed: bool
+
+
+def hash_password(password: str) -> str:
+    """The password's hash (scrypt; PASSWORD_HASH_METHOD may tune its cost, e.g. in tests)."""
+    return generate_password_hash(password, method=_hash_method())
+
+
+def _hash_method() -> str:
+    return str(current_app.config.get("PASSWORD_HASH_METHOD") or PASSWORD_METHOD)
+
+
+def _dummy_hash() -> str:
+    # Checked against when the address is unknown, so that a wrong address costs as much time as
+    # a wrong password and timing does not tell which accounts exist.
+    method = _hash_method()
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash("not-a-real-password", method=method)
+    return _DUMMY_HASHES[method]
 
 
 def normalise_email(email: str) -> str:
@@ -156,9 +172,7 @@ def create_user(
         group_id=group_id,
         active=True,
         session_version=0,
-        password_hash=(
-            generate_password_hash(password, method=PASSWORD_METHOD) if password else None
-        ),
+        password_hash=hash_password(password) if password else None,
     )
     db.session.add(user)
     try:
@@ -175,7 +189,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with this address and password, else None."""
     user = find_user(email)
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         return None
     if not check_password_hash(user.password_hash, password or ""):
         return None
@@ -186,7 +200,7 @@ def set_password(user: User, password: str) -> None:
     """Change the password and end every session of the user."""
     validate_password(password)
     begin_write()
-    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    user.password_hash = hash_password(password)
     user.session_version = (user.session_version or 0) + 1
     db.session.commit()
 
