@@ -262,3 +262,18 @@ def test_passwords_are_hashed_with_scrypt_by_default(app):
         hashed = hash_password("a long enough password")
     assert hashed.startswith("scrypt:32768:8:1$")
     assert "a long enough password" not in hashed
+
+
+def test_nav_partial_shows_the_right_links(app, client):
+    from flask import render_template_string
+
+    @app.route("/test-nav")
+    def nav():
+        return render_template_string('{% include "accounts/_nav.html" %}')
+
+    assert "Log in" in client.get("/test-nav").get_data(as_text=True)
+    make_user(app, "admin@example.org", role="admin")
+    login(client, "admin@example.org")
+    page = client.get("/test-nav").get_data(as_text=True)
+    assert "Users" in page and "Log out" in page and "Log in" not in page
+    assert 'action="/logout"' in page and 'method="post"' in page
