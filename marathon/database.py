@@ -59,7 +59,7 @@ def begin_write() -> None:
     Call it first in every function that changes counted data. A read-only transaction already
     open (a user loaded for the request, say) is ended first; pending changes are never dropped.
     """
-    session = db.session
+    session = db.session()  # the scoped session proxy has no in_transaction()
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -24,6 +24,8 @@ RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 def select_locale() -> str:
     """The interface language for this request."""
     languages: list[str] = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and background jobs speak the section's language
+        return current_app.config["DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
