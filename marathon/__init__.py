@@ -13,7 +13,17 @@ from marathon.database import configure_sqlite, engine_options
 from marathon.extensions import babel, csrf, db, login_manager, migrate
 
 # Feature packages with a ``views.blueprint``, registered in this order.
-FEATURES = ("cases", "letters", "events", "accounts", "batches", "reports", "api")
+FEATURES = (
+    "cases",
+    "letters",
+    "events",
+    "accounts",
+    "batches",
+    "reports",
+    "api",
+    "privacy",
+    "catalogue_admin",
+)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

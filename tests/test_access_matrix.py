@@ -21,7 +21,7 @@ from marathon.accounts.access import PROTECTED_ENDPOINTS, endpoint_roles, protec
 from marathon.extensions import db
 
 # Endpoints anyone may open: volunteers never log in. Whole blueprints end with a dot.
-PUBLIC_PREFIXES = ("cases.", "letters.", "api.", "web.", "reports.public_")
+PUBLIC_PREFIXES = ("cases.", "letters.", "api.", "web.", "reports.public_", "privacy.")
 PUBLIC_ENDPOINTS = {
     "static",
     "accounts.login",

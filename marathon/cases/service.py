@@ -220,6 +220,11 @@ def case_themes(edition: int, locale: str | None = None) -> list[tuple[str, str]
 
 def photo_path(case: Case) -> Path | None:
     """The case's picture on disk, or None when it has none (or the file went missing)."""
+    from marathon.catalogue_admin.uploads import uploaded_photo_path
+
+    uploaded = uploaded_photo_path(case)  # an admin's upload wins over the folder's photo
+    if uploaded is not None:
+        return uploaded
     if not case.photo or not case.source_dir:
         return None
     folder = Path(case.source_dir)

@@ -1,0 +1,1 @@
+"""Section admins' tools on the case catalogue: upload or replace a case's photo."""

@@ -1,0 +1,1 @@
+"""The privacy page: what Marathon keeps about volunteers and coordinators, why, how long."""
