@@ -78,10 +78,10 @@ def bar_chart(
     description: str,
     uid: str = "bars",
     fmt: Callable[[int], str] = str,
-    width: int = 720,
+    width: int = 560,
 ) -> str:
     """Horizontal bars, one per (label, value), the value written at the end of each bar."""
-    bar_height, gap, top, left, right_pad = 22, 8, 36, 190, 70
+    bar_height, gap, top, left, right_pad = 22, 8, 36, 200, 64
     height = top + max(len(items), 1) * (bar_height + gap) + 30
     right = width - right_pad
     parts = _frame(width, height, title, description, uid)
@@ -130,7 +130,9 @@ def line_chart(
         y = bottom - (bottom - top) * value / ceiling
         coordinates.append((x, y, label, value))
         if index % label_every == 0 or index == len(points) - 1:
-            parts.append(_text(x, bottom + 16, label, text_anchor="middle", fill=MUTED))
+            # The first and last labels align inward so that they are never cut at the edges.
+            anchor = "start" if index == 0 else "end" if index == len(points) - 1 else "middle"
+            parts.append(_text(x, bottom + 16, label, text_anchor=anchor, fill=MUTED))
     if coordinates:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in coordinates)
         area = f"{left},{bottom} {path} {coordinates[-1][0]:.1f},{bottom}"
