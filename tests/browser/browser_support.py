@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +19,28 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 def unique(prefix: str) -> str:
     """A name no other test uses (the server's database lives for the whole session)."""
     return f"{prefix} {uuid.uuid4().hex[:6]}"
+
+
+def make_event(in_app: Any, *, goal: int | None = None) -> tuple[str, str]:
+    """An open event of a new group; returns (join code, title)."""
+    from marathon.events import service
+
+    title = unique("Marathon of Lyon")
+
+    def create() -> tuple[str, str]:
+        group = service.create_group(name=unique("Group"), town="Lyon")
+        now = datetime.now(UTC)
+        event = service.create_event(
+            group_id=group.id,
+            title=title,
+            place="Library",
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=5),
+            goal=goal,
+        )
+        return event.join_code, event.title
+
+    return in_app(create)
 
 
 # -- accessibility ---------------------------------------------------------------------------

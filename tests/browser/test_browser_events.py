@@ -4,35 +4,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from browser_support import PHONE, unique
+from browser_support import PHONE, make_event
 from playwright.sync_api import Page, expect
 
 CASE = "damisoa"
-
-
-def make_event(in_app: Any, *, goal: int | None = None) -> tuple[str, str]:
-    """An open event of a new group; returns (join code, title)."""
-    from marathon.events import service
-
-    title = unique("Marathon of Lyon")
-
-    def create() -> tuple[str, str]:
-        group = service.create_group(name=unique("Group"), town="Lyon")
-        now = datetime.now(UTC)
-        event = service.create_event(
-            group_id=group.id,
-            title=title,
-            place="Library",
-            starts_at=now - timedelta(hours=1),
-            ends_at=now + timedelta(hours=5),
-            goal=goal,
-        )
-        return event.join_code, event.title
-
-    return in_app(create)
 
 
 def test_joining_by_code_makes_the_letters_count_for_the_event(
