@@ -278,7 +278,19 @@ def letter_content(letter: Letter) -> LetterContent:
         ),
         photo_path=str(photo) if photo else None,
         photo_alt=(case.photo_alt or {}).get(letter.language, case.person),
+        photo_credit=case.photo_credit or "",
+        cards_to=_one_line_address(case.card_address, letter.language),
     )
+
+
+def _one_line_address(address: dict[str, Any] | None, language: str) -> str:
+    """Where cards go, on one line (printed small on a card)."""
+    if not address:
+        return ""
+    parts = [address.get("name", ""), *address.get("address_lines", ())]
+    if address.get("country"):
+        parts.append(country_name(address["country"], language))
+    return ", ".join(part for part in parts if part)
 
 
 def draft_content(draft: LetterDraft, case: Case) -> LetterContent:
