@@ -76,7 +76,7 @@ def test_a_hand_count_changes_the_etag_even_when_the_sum_is_the_same(client, app
     login(client)
     with app.app_context():
         ids = list(db.session.scalars(db.select(Case.id).order_by(Case.id)))
-    post = {"kind": "appeal", "quantity": "2"}
+    post = {"kind": "card", "quantity": "2"}
     client.post(
         f"/events/{world.event_id}/hand-counts",
         data={**post, "case_id": ids[0], "idempotency_key": uuid.uuid4().hex},

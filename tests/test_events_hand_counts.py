@@ -137,6 +137,13 @@ def test_a_case_of_another_edition_or_unknown_is_refused(client, app, world):
     assert "this edition" in response.get_data(as_text=True)
 
 
+def test_a_kind_the_case_does_not_offer_is_refused(client, app, world):
+    login(client)
+    response = _post(client, world, _case_id(app, "abdul-baqi-saeed-abdo"), 4, kind="appeal")
+    assert response.status_code == 400
+    assert "has no appeal" in response.get_data(as_text=True)
+
+
 def test_service_counts_and_refuses_directly(app, world):
     with app.test_request_context():
         event = db.session.get(Event, world.event_id)

@@ -290,6 +290,8 @@ def add_hand_count(
     case = db.session.get(Case, case_id)
     if case is None or case.edition != event.edition:
         raise EventError(_("Choose one of this edition's cases."))
+    if kind not in case_kinds(case):
+        raise EventError(_("This case has no %(kind)s to count.", kind=kind))
     event_id, group_id, edition = event.id, event.group_id, event.edition
     begin_write()
     try:
