@@ -19,7 +19,9 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 blueprint = Blueprint("web", __name__)
 
@@ -29,6 +31,10 @@ ERROR_MESSAGES = {
     404: _l("This page does not exist. It may have been moved, or the address may be mistyped."),
     405: _l("This action is not allowed here."),
     413: _l("What you sent is too large. Please send something smaller."),
+    415: _l(
+        "This page takes a web form, not JSON. Please use the form on the page, "
+        "or the JSON API under /api/v1/."
+    ),
     422: _l("Some of what you entered is not valid. Please correct it and try again."),
     429: _l("Too many attempts in a short time. Please wait a moment and try again."),
     500: _l(
@@ -54,9 +60,31 @@ def switch_language(code: str) -> Response:
     return redirect(target)
 
 
+def edition_arg() -> int:
+    """The edition (a year) asked for with ``?edition=``, else the current one.
+
+    A value that is not a plausible year is ignored: it could not name an edition, and an
+    oversized integer would fail in the database.
+    """
+    value = request.args.get("edition", type=int)
+    if value is None or not 1900 <= value <= 9999:
+        return int(current_app.config["EDITION"])
+    return value
+
+
 def wants_json() -> bool:
     """API clients get JSON errors; people get pages."""
     return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
+
+
+def _forget_unread_body() -> None:
+    # An error page builds forms (the logout form of the navigation). A body that could not be
+    # read (too large, malformed) would be read again there and fail inside the error handler:
+    # what was not parsed counts as empty. (Werkzeug caches both in the request's __dict__.)
+    for name in ("form", "files"):
+        request.__dict__.setdefault(name, ImmutableMultiDict())
+    if request.is_json:
+        request._parsed_content_type = ("application/octet-stream", {})  # type: ignore[attr-defined]
 
 
 def error_response(status: int, message: str | None = None) -> tuple[Any, int]:
@@ -64,6 +92,8 @@ def error_response(status: int, message: str | None = None) -> tuple[Any, int]:
     text = message or str(ERROR_MESSAGES.get(status, ERROR_MESSAGES[500]))
     if wants_json():
         return jsonify({"error": {"status": status, "message": text}}), status
+    if status >= 400:
+        _forget_unread_body()
     return render_template("error.html", status=status, message=text), status
 
 
@@ -93,6 +123,28 @@ def _handle_unexpected(error: Exception) -> tuple[Any, int]:
     return error_response(500)
 
 
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _check_body() -> tuple[Any, int] | None:
+    """Refuse an oversized body (413) before anything reads it, and JSON sent to pages (415).
+
+    A view that reads no body would otherwise never notice ``MAX_CONTENT_LENGTH``. Only ``/api/``
+    takes JSON: Flask-WTF reads a JSON body as form data, and fails on anything but an object,
+    even while the error page builds its logout form; pinning the request's content type keeps
+    every form off it.
+    """
+    limit = request.max_content_length
+    if limit is not None and (request.content_length or 0) > limit:
+        _forget_unread_body()
+        return error_response(413)
+    if request.method not in WRITE_METHODS or request.path.startswith("/api/"):
+        return None
+    if not request.is_json:
+        return None
+    return error_response(415)
+
+
 def _security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -111,11 +163,26 @@ def _template_context() -> dict[str, Any]:
     }
 
 
+class DatabaseIntegerConverter(IntegerConverter):
+    """``<int:...>`` within the database's INTEGER range: a larger id is "not found", not a 500.
+
+    (PostgreSQL's integer is 32-bit; SQLite cannot bind a Python int beyond 64 bits.)
+    """
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_web(app: Flask) -> None:
     """Register the site-wide blueprint, error handlers and response headers."""
+    # Before any blueprint adds its rules, so that every <int:...> argument is bounded.
+    app.url_map.converters["int"] = DatabaseIntegerConverter
     app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, _handle_http_error)
     app.register_error_handler(CSRFError, _handle_csrf_error)
+    # First of all before-request hooks: before CSRFProtect reads the body.
+    app.before_request_funcs.setdefault(None, []).insert(0, _check_body)
     if not app.config.get("PROPAGATE_UNEXPECTED"):
         app.register_error_handler(Exception, _handle_unexpected)
     app.after_request(_security_headers)

@@ -17,6 +17,7 @@ from marathon.letters.service import (
     offered_languages,
     write_letter,
 )
+from marathon.web import edition_arg
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(blueprint)  # no cookies authenticate the API: nothing for a forged request to ride on
@@ -78,7 +79,7 @@ def list_cases() -> Any:
     from marathon.cases.service import list_cases as cases_of
     from marathon.tally.service import case_totals
 
-    edition = request.args.get("edition", type=int) or current_app.config["EDITION"]
+    edition = edition_arg()
     totals = case_totals(edition)
     language = _language()
     cases = [_case_summary(case, totals, language) for case in cases_of(edition)]
@@ -207,6 +208,10 @@ def _default_body(draft: LetterDraft) -> str:
 
 def _event_and_group(values: dict[str, Any]) -> tuple[Any, int | None]:
     group_id = values.get("group_id")
+    if group_id is not None and not _group_exists(group_id):
+        # An unknown id would break the foreign key (a 500): say what to fix instead.
+        message = _("No group has this id: leave it out or use the id of one of the groups.")
+        return api_error(422, _("The letter could not be written."), {"group_id": message}), None
     code = values.get("event_code")
     if not code:
         return None, group_id
@@ -219,6 +224,14 @@ def _event_and_group(values: dict[str, Any]) -> tuple[Any, int | None]:
         # Counted without the event rather than lost; the answer says so.
         return None, group_id
     return event.id, event.group_id
+
+
+def _group_exists(group_id: int) -> bool:
+    from marathon.events.models import Group
+    from marathon.extensions import db
+
+    # Ids outside a database integer cannot exist (and would overflow the driver).
+    return 0 < group_id < 2**31 and db.session.get(Group, group_id) is not None
 
 
 def letter_json(letter: Any) -> dict[str, Any]:
@@ -244,7 +257,7 @@ def totals() -> Any:
     from marathon.cases.service import list_cases as cases_of
     from marathon.tally.service import case_totals
 
-    edition = request.args.get("edition", type=int) or current_app.config["EDITION"]
+    edition = edition_arg()
     per_case = case_totals(edition)
     cases = [
         {"slug": case.slug, "person": case.person, "total": per_case.get(case.id, 0)}

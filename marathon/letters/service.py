@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -239,7 +239,7 @@ def country_name(code: str, language: str) -> str:
     """A country's name in ``language`` (Babel's territory names), the code if unknown."""
     try:
         return Locale.parse(language).territories.get(code.upper(), code)
-    except (ValueError, TypeError):
+    except (UnknownLocaleError, ValueError, TypeError):
         return code
 
 
