@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from marathon.accounts.service import create_user
 from marathon.events import service
@@ -71,3 +82,73 @@ def login(client, email: str = "coord@example.org") -> None:
     """Log in through the real form (the test module turns CSRF off)."""
     response = client.post("/login", data={"email": email, "password": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("MARATHON_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(port: int) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+@contextmanager
+def gunicorn_server(app, tmp_path: Path, workers: int = 3) -> Iterator[int]:
+    """A real gunicorn on ``app``'s database (as in production); yields its port.
+
+    Background jobs go to a throw-away RQ queue (Redis db 15), deleted at the end.
+    """
+    instance = Path(app.instance_path)
+    queue = f"marathon-test-{uuid.uuid4().hex[:8]}"
+    (instance / "config.py").write_text(
+        f"REDIS_URL = {REDIS_URL!r}\nJOBS_QUEUE = {queue!r}\nLOGIN_RATE_LIMIT = (1000, 60)\n"
+    )
+    port = free_port()
+    env = {
+        **os.environ,
+        "MARATHON_DATABASE_URL": app.config["DATABASE_URL"],
+        "MARATHON_INSTANCE_PATH": str(instance),
+        "MARATHON_STORAGE_DIR": str(instance / "storage"),
+        "MARATHON_SECRET_KEY": "gunicorn-test",
+    }
+    log = tmp_path / "gunicorn.log"
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        *("-w", str(workers), "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5"),
+        *("--log-level", "warning", "marathon:create_app()"),
+    ]
+    with open(log, "wb") as errors:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(log.read_text()[-3000:])
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.send_signal(signal.SIGINT)  # quick shutdown (SIGTERM waits for keep-alives)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        from redis import Redis
+        from rq import Queue
+
+        Queue(queue, connection=Redis.from_url(REDIS_URL)).delete(delete_jobs=True)

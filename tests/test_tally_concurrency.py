@@ -13,18 +13,14 @@ import json
 import os
 import random
 import re
-import signal
 import socket
-import subprocess
-import sys
 import threading
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from events_support import PASSWORD, make_world
+from events_support import PASSWORD, gunicorn_server, make_world
 from sqlalchemy import func, select
 
 from marathon.events.models import HandCount
@@ -77,64 +73,10 @@ class Client:
 
 @pytest.fixture
 def server(app, loaded_cases, tmp_path):
-    """Gunicorn, 3 workers, on the test's database; jobs go to a throw-away RQ queue."""
+    """Gunicorn, 3 workers, on the test's database, with a group, an event and coordinators."""
     world = make_world(app)
-    instance = Path(app.instance_path)
-    queue = f"marathon-test-{uuid.uuid4().hex[:8]}"
-    (instance / "config.py").write_text(
-        f"REDIS_URL = {REDIS_URL!r}\nJOBS_QUEUE = {queue!r}\nLOGIN_RATE_LIMIT = (1000, 60)\n"
-    )
-    port = _free_port()
-    env = {
-        **os.environ,
-        "MARATHON_DATABASE_URL": app.config["DATABASE_URL"],
-        "MARATHON_INSTANCE_PATH": str(instance),
-        "MARATHON_STORAGE_DIR": str(instance / "storage"),
-        "MARATHON_SECRET_KEY": "concurrency-test",
-    }
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen(
-        [
-            str(gunicorn),
-            "-w",
-            "3",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--graceful-timeout",
-            "5",
-            "--log-level",
-            "warning",
-            "marathon:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(tmp_path / "gunicorn.log", "wb"),  # noqa: SIM115
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                response, _ = Client(port).request("GET", "/healthz")
-                if response.status == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError((tmp_path / "gunicorn.log").read_text()[-3000:])
-            time.sleep(0.2)
+    with gunicorn_server(app, tmp_path, workers=3) as port:
         yield port, world
-    finally:
-        process.send_signal(signal.SIGINT)  # quick shutdown (SIGTERM waits for keep-alives)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        from redis import Redis
-        from rq import Queue
-
-        Queue(queue, connection=Redis.from_url(REDIS_URL)).delete(delete_jobs=True)
 
 
 def _login(port: int) -> tuple[str, str]:

@@ -62,11 +62,13 @@ def _public_event(code: str) -> Event:
     return event
 
 
-def join_url(event: Event) -> str:
-    """The address a QR code and a poster point at."""
+def join_url(event: Event | None = None) -> str:
+    """The address a QR code points at (or, without an event, the page to type a code)."""
     base = current_app.config.get("PUBLIC_URL")
     if base:
-        return f"{base.rstrip('/')}/join/{event.join_code}"
+        return f"{base.rstrip('/')}/join" + (f"/{event.join_code}" if event else "")
+    if event is None:
+        return url_for("events.join", _external=True)
     return url_for("events.join_code", code=event.join_code, _external=True)
 
 
@@ -127,7 +129,7 @@ def board(code: str) -> str:
         "events/board.html",
         event=event,
         data=board_data(event),
-        join_url=join_url(event),
+        join_page=join_url(),
         kind_labels=KIND_LABELS,
     )
 
@@ -291,7 +293,9 @@ def detail(event_id: int) -> str:
 def poster(event_id: int) -> str:
     """A printable poster: QR code, code and address."""
     event = _managed_event(event_id)
-    return render_template("events/poster.html", event=event, join_url=join_url(event))
+    return render_template(
+        "events/poster.html", event=event, join_url=join_url(event), join_page=join_url()
+    )
 
 
 @blueprint.route("/events/<int:event_id>/hand-counts", methods=["GET", "POST"])
