@@ -10,6 +10,7 @@ from reports_support import EDITION, login, make_world
 def app_config(app_config):
     app_config["WTF_CSRF_ENABLED"] = False
     app_config["EDITION"] = EDITION
+    app_config["PUBLIC_TOTALS_CACHE_SECONDS"] = 0
     return app_config
 
 
@@ -96,3 +97,15 @@ def test_snippet_page_for_coordinators(app, client, world):
     login(client, "c@example.org")
     page = client.get("/reports/counter").get_data(as_text=True)
     assert "&lt;iframe src=&#34;http://localhost/embed/counter" in page or "embed/counter" in page
+
+
+def test_public_totals_cache_keeps_a_few_seconds(app, client, world):
+    from reports_support import online
+
+    app.config["PUBLIC_TOTALS_CACHE_SECONDS"] = 60
+    assert client.get("/api/v1/public/totals").get_json()["total"] == 22
+    with app.app_context():
+        online(world.case_b, "card", "fr", world.hand_day, 1)
+    assert client.get("/api/v1/public/totals").get_json()["total"] == 22
+    app.config["PUBLIC_TOTALS_CACHE_SECONDS"] = 0
+    assert client.get("/api/v1/public/totals").get_json()["total"] == 23

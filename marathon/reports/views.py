@@ -330,10 +330,31 @@ def counter_snippet() -> str:
     )
 
 
+# Per process: (database, edition) -> (expiry, body). Anonymous counters on many websites poll
+# this; a few seconds of staleness (config PUBLIC_TOTALS_CACHE_SECONDS, 0 = off) keeps its cost
+# flat whatever the number of letters, while browsers already cache it for 30 s.
+_public_cache: dict[tuple[str, int], tuple[float, str]] = {}
+
+
+def _public_body(edition: int) -> str:
+    import time
+
+    seconds = float(current_app.config.get("PUBLIC_TOTALS_CACHE_SECONDS", 5))
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], edition)
+    cached = _public_cache.get(key)
+    now = time.monotonic()
+    if seconds > 0 and cached is not None and cached[0] > now:
+        return cached[1]
+    body = json.dumps(service.public_totals(edition), ensure_ascii=False, sort_keys=True)
+    if seconds > 0:
+        _public_cache[key] = (now + seconds, body)
+    return body
+
+
 @blueprint.route("/api/v1/public/totals")
 def public_totals() -> Response:
     """Read-only public totals of an edition: cacheable, ETag/304, CORS for embedding."""
-    body = json.dumps(service.public_totals(_edition()), ensure_ascii=False, sort_keys=True)
+    body = _public_body(_edition())
     etag = hashlib.sha256(body.encode()).hexdigest()[:32]
     response = Response(body, mimetype="application/json")
     response.set_etag(etag)
@@ -347,7 +368,7 @@ def public_totals() -> Response:
 def embed_counter() -> Response:
     """A tiny page to put in an iframe on any website; refreshed every minute by counter.js."""
     edition = _edition()
-    data = service.public_totals(edition)
+    data = json.loads(_public_body(edition))
     response = Response(
         render_template(
             "reports/embed_counter.html",
