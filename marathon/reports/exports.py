@@ -8,6 +8,8 @@ CSV format (what a spreadsheet receives):
 * One column per requested dimension holding a stable value (case slug, event join code, group
   name, kind, language code, channel, ISO day ``YYYY-MM-DD``, edition), then a ``<dim>_label``
   column with the human label, then ``quantity``. The last line is ``TOTAL`` with the sum.
+* Text that would start a spreadsheet formula (``= + - @``, tab, carriage return) is prefixed
+  with an apostrophe, so a group named ``=HYPERLINK(...)`` stays text.
 * The numbers are exactly those of the report page for the same breakdown and filters: both call
   :func:`marathon.reports.service.totals`.
 
@@ -29,6 +31,16 @@ from marathon.reports.service import DIMENSION_LABELS, Row, grand_total
 from marathon.reports.text import tr
 
 BOM = "\ufeff"
+# A cell starting with one of these would run as a formula in Excel or LibreOffice (a group named
+# '=HYPERLINK(...)', say): such text cells get a leading apostrophe, shown as plain text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """``value`` for a CSV cell, text that would start a formula prefixed with ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def rows_to_csv(by: tuple[str, ...], rows: list[Row]) -> str:
@@ -41,7 +53,7 @@ def rows_to_csv(by: tuple[str, ...], rows: list[Row]) -> str:
     writer.writerow([*header, "quantity"])
     for row in rows:
         data = row.as_dict(by)
-        writer.writerow([data[column] for column in header] + [row.quantity])
+        writer.writerow([safe_cell(data[column]) for column in header] + [row.quantity])
     writer.writerow(["TOTAL"] + [""] * (len(header) - 1 if header else 0) + [grand_total(rows)])
     return BOM + buffer.getvalue()
 
