@@ -188,10 +188,6 @@ def test_the_csv_export_holds_the_names(app, written):
     assert any("HYPERLINK" in cell for cell in cells)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="marathon/reports/exports.py writes cells as they are: no guard against formulas yet",
-)
 def test_csv_cells_never_start_a_formula(app, written):
     client = _admin(app)
     cells = _csv_cells(client.get("/reports/export.csv?by=event&by=group").data)
