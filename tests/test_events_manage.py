@@ -149,3 +149,13 @@ def test_event_page_after_the_day_splits_online_and_handwritten(client, app, wor
     )
     html = client.get(f"/events/{world.event_id}").get_data(as_text=True)
     assert "Written online: 1" in html and "Handwritten: 7" in html
+
+
+def test_cli_creates_a_group_and_lists_events(runner, world):
+    result = runner.invoke(args=["marathon", "create-group", "Lyon", "--town", "Lyon"])
+    assert result.exit_code == 0, result.output
+    assert "Lyon" in result.output
+    again = runner.invoke(args=["marathon", "create-group", "Lyon"])
+    assert again.exit_code != 0 and "already exists" in again.output
+    listing = runner.invoke(args=["marathon", "list-events"])
+    assert world.code in listing.output and "closed" in listing.output
