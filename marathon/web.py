@@ -115,8 +115,23 @@ def _handle_csrf_error(_error: CSRFError) -> tuple[Any, int]:
     )
 
 
+def _handle_data_error(error: Exception) -> tuple[Any, int]:
+    # A safety net: a value that reached the database unchecked (NUL, an oversized integer or
+    # text). The request is refused as bad input and the missing check is logged for developers.
+    from marathon.extensions import db
+
+    db.session.rollback()
+    current_app.logger.warning(
+        "Unchecked input reached the database on %s %s: %s",
+        request.method,
+        _route(),
+        type(error).__name__,
+    )
+    return error_response(400, str(DATA_ERROR_MESSAGE))
+
+
 def _handle_unexpected(error: Exception) -> tuple[Any, int]:
-    current_app.logger.exception("Unhandled error on %s", request.path)
+    current_app.logger.exception("Unhandled error on %s %s", request.method, _route())
     from marathon.extensions import db
 
     db.session.rollback()
@@ -124,6 +139,40 @@ def _handle_unexpected(error: Exception) -> tuple[Any, int]:
 
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+NUL_MESSAGE = _l(
+    "What you sent contains an invisible NUL character, which is never part of a text. "
+    "Please type it again without it."
+)
+DATA_ERROR_MESSAGE = _l(
+    "A value you sent cannot be stored (too long, out of range or with characters that are "
+    "not text). Please check what you entered; nothing was saved."
+)
+
+
+def _holds_nul() -> bool:
+    """True when the path, the query string or a form field holds a NUL character.
+
+    No one types NUL, and PostgreSQL refuses it in text: refused here, once for every route.
+    """
+    if "\x00" in request.path or _any_nul(request.args):
+        return True
+    return (
+        request.method in WRITE_METHODS
+        and request.mimetype in FORM_TYPES
+        and _any_nul(request.form)
+    )
+
+
+def _any_nul(values: Any) -> bool:
+    return any("\x00" in value for items in values.listvalues() for value in items)
+
+
+def _route() -> str:
+    """The matched rule (``/letters/<token>``), never the path: paths may hold private tokens."""
+    return request.url_rule.rule if request.url_rule else "(no route)"
 
 
 def _check_body() -> tuple[Any, int] | None:
@@ -138,6 +187,8 @@ def _check_body() -> tuple[Any, int] | None:
     if limit is not None and (request.content_length or 0) > limit:
         _forget_unread_body()
         return error_response(413)
+    if _holds_nul():
+        return error_response(400, str(NUL_MESSAGE))
     if request.method not in WRITE_METHODS or request.path.startswith("/api/"):
         return None
     if not request.is_json:
@@ -183,6 +234,10 @@ def init_web(app: Flask) -> None:
     app.register_error_handler(CSRFError, _handle_csrf_error)
     # First of all before-request hooks: before CSRFProtect reads the body.
     app.before_request_funcs.setdefault(None, []).insert(0, _check_body)
+    from sqlalchemy.exc import DataError
+
+    app.register_error_handler(DataError, _handle_data_error)
+    app.register_error_handler(OverflowError, _handle_data_error)
     if not app.config.get("PROPAGATE_UNEXPECTED"):
         app.register_error_handler(Exception, _handle_unexpected)
     app.after_request(_security_headers)
