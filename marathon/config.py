@@ -61,7 +61,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Fill ``app.config`` from defaults, the instance file, the environment and ``test_config``."""
     app.config.from_mapping(default_settings(app.instance_path))
     if test_config is None:
-        app.config.from_pyfile("config.py", silent=True)
+        # An absolute path: from_pyfile is relative to the package, not to the instance folder.
+        app.config.from_pyfile(str(Path(app.instance_path) / "config.py"), silent=True)
         for name, parse in _ENV_SETTINGS.items():
             raw = os.environ.get(f"MARATHON_{name}")
             if raw not in (None, ""):
