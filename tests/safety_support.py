@@ -180,3 +180,19 @@ def has_message(response: Any) -> bool:
         return isinstance(error, dict) and bool(error.get("message"))
     text = response.get_data(as_text=True)
     return "<html" in text.lower() and len(re.sub(r"<[^>]+>", "", text).strip()) > 40
+
+
+def drop_test_queue(app: Flask, redis_url: str) -> None:
+    """Delete the jobs of the app's own queue and the queue (job ids are shared by every app)."""
+    from redis import Redis
+
+    from marathon.jobs import rq_queue
+
+    connection = Redis.from_url(redis_url)
+    with app.app_context():
+        queue = rq_queue(app)
+        for job_id in queue.job_ids:
+            connection.delete(f"rq:job:{job_id}", f"rq:job:{job_id}:dependents")
+        name = queue.name
+    for key in connection.scan_iter(f"rq:*{name}*"):
+        connection.delete(key)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from conftest import REDIS_TEST_URL
 from flask import Flask
+from safety_support import drop_test_queue
 
 from marathon.extensions import db
 
@@ -80,16 +81,7 @@ def rq_app(loaded_cases) -> Any:
     queue = f"privacy-{uuid.uuid4().hex[:8]}"
     app.config.update(JOBS_EAGER=False, REDIS_URL=REDIS_TEST_URL, JOBS_QUEUE=queue)
     yield app
-    from redis import Redis
-
-    connection = Redis.from_url(REDIS_TEST_URL)
-    with app.app_context():
-        from marathon.jobs import rq_queue
-
-        for job_id in rq_queue(app).job_ids:
-            connection.delete(f"rq:job:{job_id}")
-    for key in connection.scan_iter(f"rq:*{queue}*"):
-        connection.delete(key)
+    drop_test_queue(app, REDIS_TEST_URL)
 
 
 def _fresh_ids(app: Flask) -> None:

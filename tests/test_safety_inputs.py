@@ -23,6 +23,7 @@ from safety_support import (
     SCRIPT,
     SKIPPED_METHODS,
     WRITE_METHODS,
+    drop_test_queue,
     form_fields,
     has_message,
     login_admin,
@@ -79,13 +80,7 @@ def app_config(app_config):
 @pytest.fixture
 def world(loaded_cases) -> Iterator[dict[str, Any]]:
     yield make_world(loaded_cases)
-    from redis import Redis
-
-    connection = Redis.from_url(REDIS_TEST_URL)
-    for pattern in (f"*{loaded_cases.config['JOBS_QUEUE']}*",):
-        keys = list(connection.scan_iter(pattern))
-        if keys:
-            connection.delete(*keys)
+    drop_test_queue(loaded_cases, REDIS_TEST_URL)
 
 
 def _query(endpoint: str, world: dict[str, Any]) -> dict[str, str]:
