@@ -97,11 +97,11 @@ echo "== POST /api/v1/letters, then the PDF"
 slug="$(curl -fsS "$base/api/v1/cases" | python3 -c '
 import json, sys
 cases = json.load(sys.stdin)["cases"]
-print(next(c["slug"] for c in cases if "card" in c["kinds"]))')"
-[[ -n "$slug" ]] || fail "no case with cards in /api/v1/cases"
+print(next(c["slug"] for c in cases if "fr" in c["kinds"].get("appeal", [])))')"
+[[ -n "$slug" ]] || fail "no case with French appeals in /api/v1/cases"
 curl -fsS -X POST "$base/api/v1/letters" \
   -H "Content-Type: application/json" -H "Idempotency-Key: fresh-machine-$(date +%s)-$$" \
-  -d "{\"case\": \"$slug\", \"kind\": \"card\", \"language\": \"fr\", \"sender_name\": \"Fresh Machine\"}" \
+  -d "{\"case\": \"$slug\", \"kind\": \"appeal\", \"language\": \"fr\", \"sender_name\": \"Fresh Machine\"}" \
   -o "$work/letter.json" || fail "POST /api/v1/letters failed"
 pdf_url="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["letter"]["pdf_url"])' "$work/letter.json")"
 # pdf_url is absolute for the address the app was asked on.
