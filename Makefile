@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run setup db translations test lint format check-format system-deps browser-deps clean bench
+.PHONY: run setup db translations translations-update test lint format check-format system-deps browser-deps clean bench
 
 run: setup db
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
@@ -31,6 +31,20 @@ browser-deps:
 translations: $(VENV)/.installed
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile --use-fuzzy -q -d translations -D messages || exit 1; fi
+
+# Extract the interface strings and merge them into every catalogue (then translate the .po files).
+LANGUAGES := fr en es nl de
+translations-update: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 \
+		--no-location --sort-output --project Marathon -o translations/messages.pot .
+	for lang in $(LANGUAGES); do \
+		if [ -f translations/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -w 100 -i translations/messages.pot -d translations -l $$lang; \
+		else \
+			$(BIN)/pybabel init -w 100 -i translations/messages.pot -d translations -l $$lang; \
+		fi; \
+	done
+	$(BIN)/python translations/fill_source_language.py translations/en/LC_MESSAGES/messages.po
 
 db: setup
 	$(BIN)/flask --app app db upgrade
