@@ -100,6 +100,9 @@ def error_response(status: int, message: str | None = None) -> tuple[Any, int]:
 def _handle_http_error(error: HTTPException) -> tuple[Any, int]:
     status = error.code or 500
     description = getattr(error, "marathon_message", None)
+    if description is None and error.description != type(error).description:
+        # abort(403, description=_("...")): our own, translated message; Werkzeug's are English.
+        description = str(error.description)
     return error_response(status, description)
 
 
@@ -200,7 +203,9 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    if "frame-ancestors *" not in response.headers["Content-Security-Policy"]:
+        # Pages meant to be embedded anywhere (the public counter) say so in their own CSP.
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     return response
 
