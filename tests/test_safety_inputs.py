@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import REDIS_TEST_URL
 from safety_support import (
     FAST_CONFIG,
     PAYLOADS,
@@ -31,6 +30,7 @@ from safety_support import (
     row_counts,
     rule_urls,
 )
+from services import REDIS_TEST_URL
 
 MEGABYTE = 1024 * 1024
 HUGE_BODY = b"x" * (20 * MEGABYTE)
@@ -54,7 +54,7 @@ QUERY_NAMES = (
     "group_id",
     "event_id",
 )
-BAD_QUERY_VALUES = ("abc", SCRIPT, "%00", "99999999999999999999", "-1", "x" * 5000, "é\u202e")
+BAD_QUERY_VALUES = ("abc", SCRIPT, "99999999999999999999", "x" * 5000 + "é\u202e")
 ODD_STRINGS = (
     "%00",
     "x" * 1000,
@@ -218,10 +218,22 @@ def _json_payloads(world: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return payloads
 
 
+_KNOWN_COUNTS: dict[int, dict[str, int]] = {}
+
+
 def _check(app, client, method: str, url: str, label: str, **kwargs: Any) -> str | None:
-    """Send one request; a description of what is wrong with the answer, or None."""
-    with app.app_context():
-        before = row_counts()
+    """Send one request; a description of what is wrong with the answer, or None.
+
+    Row counts are compared around writes only (the counts after a refused write are reused as
+    the counts before the next one: fewer queries).
+    """
+    counted = method in WRITE_METHODS
+    before = None
+    if counted:
+        before = _KNOWN_COUNTS.pop(id(app), None)
+        if before is None:
+            with app.app_context():
+                before = row_counts()
     response = client.open(url, method=method, **kwargs)
     status = response.status_code
     where = f"{method} {url[:120]} ({label}) -> {status}"
@@ -230,11 +242,13 @@ def _check(app, client, method: str, url: str, label: str, **kwargs: Any) -> str
     if status >= 400:
         if not has_message(response):
             return f"{where} without a message: {response.get_data(as_text=True)[:200]!r}"
-        with app.app_context():
-            after = row_counts()
-        if after != before:
-            changed = {k: (before[k], after[k]) for k in after if after[k] != before[k]}
-            return f"{where} but rows changed: {changed}"
+        if counted:
+            with app.app_context():
+                after = row_counts()
+            if after != before:
+                changed = {k: (before[k], after[k]) for k in after if after[k] != before[k]}
+                return f"{where} but rows changed: {changed}"
+            _KNOWN_COUNTS[id(app)] = after
     return None
 
 
@@ -350,7 +364,10 @@ def test_bad_query_strings_on_every_page_never_fail(app, world):
                     if problem:
                         failures.append(f"{rule.endpoint}: {problem}")
                 # Raw bad UTF-8 and repeated arguments.
-                for query in ("edition=%FF%FE&kind=%FF", "kind=a&kind=b&edition=1&edition=x"):
+                for query in (
+                    "edition=%FF%FE&kind=%FF&day=%00&page=-1",
+                    "kind=a&kind=b&edition=1&edition=x&by=-1&case=%00",
+                ):
                     problem = _check(app, client, "GET", f"{url}?{query}", f"{query} as {actor}")
                     if problem:
                         failures.append(f"{rule.endpoint}: {problem}")
