@@ -6,7 +6,7 @@ from marathon.cases.models import Case, Outcome
 from marathon.events.models import Event, Group, HandCount
 from marathon.letters.models import Letter
 from marathon.reports.models import ReportImport
-from marathon.tally.models import TallyCount
+from marathon.tally.models import TallyCount, TallyRollup
 
 __all__ = [
     "Batch",
@@ -18,5 +18,6 @@ __all__ = [
     "Outcome",
     "ReportImport",
     "TallyCount",
+    "TallyRollup",
     "User",
 ]

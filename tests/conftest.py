@@ -17,15 +17,12 @@ import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from services import POSTGRES_ADMIN_URL, REDIS_TEST_URL  # noqa: F401  (re-exported for tests)
 from sqlalchemy import text
 
 from marathon import create_app
 from marathon.extensions import db as _db
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "MARATHON_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
-REDIS_TEST_URL = os.environ.get("MARATHON_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 DATABASES = [
     name.strip()
     for name in os.environ.get("MARATHON_TEST_DATABASES", "sqlite,postgresql").split(",")

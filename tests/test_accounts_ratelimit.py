@@ -8,7 +8,7 @@ import uuid
 import pytest
 import redis
 from accounts_support import PASSWORD, login, make_user
-from conftest import REDIS_TEST_URL
+from services import REDIS_TEST_URL
 
 from marathon import ratelimit
 

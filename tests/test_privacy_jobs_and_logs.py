@@ -13,9 +13,9 @@ import zlib
 from typing import Any
 
 import pytest
-from conftest import REDIS_TEST_URL
 from flask import Flask
 from safety_support import drop_test_queue
+from services import REDIS_TEST_URL
 
 from marathon.extensions import db
 

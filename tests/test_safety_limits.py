@@ -9,8 +9,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import REDIS_TEST_URL
 from safety_support import FAST_CONFIG, drop_test_queue
+from services import REDIS_TEST_URL
 
 from marathon.extensions import db
 

@@ -18,7 +18,8 @@ from marathon.cases.models import LETTER_KINDS, Case
 from marathon.events.models import Event, Group
 from marathon.extensions import db
 from marathon.reports.text import tr
-from marathon.tally.models import CHANNELS, TallyCount
+from marathon.tally.models import CHANNELS, ROLLUP_DIMENSIONS, TallyCount
+from marathon.tally.service import rollup_totals
 
 # Dimension name -> tally column. The order is the order of the "by" selector.
 DIMENSIONS: dict[str, Any] = {
@@ -104,6 +105,50 @@ def _filtered(statement: Any, edition: int | None, filters: dict, group_ids: lis
     return statement
 
 
+def _rollup_answers(
+    edition: int | None, by: tuple[str, ...], filters: dict | None, group_ids: list[int] | None
+) -> bool:
+    """Whether the per-dimension rollup holds this answer (one dimension, whole section)."""
+    active_filters = {
+        name: value for name, value in (filters or {}).items() if value not in (None, "")
+    }
+    return (
+        edition is not None
+        and not active_filters
+        and group_ids is None
+        and len(by) <= 1
+        and (not by or by[0] in ROLLUP_DIMENSIONS)
+    )
+
+
+def _rollup_rows(edition: int, by: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """Rows shaped like the GROUP BY query's: (key, quantity), keys typed like the tally's."""
+    if not by:
+        return [_RollupRow(sum(rollup_totals(edition, "all").values()))]
+    dimension = by[0]
+    rows = []
+    for key, quantity in rollup_totals(edition, dimension).items():
+        if dimension in ("case", "event", "group"):
+            value: Any = int(key)
+        elif dimension == "day":
+            value = date.fromisoformat(key)
+        else:
+            value = key
+        rows.append(_RollupRow(value, quantity))
+    return rows
+
+
+class _RollupRow(tuple):
+    """A (key, quantity) pair that also answers ``.quantity`` like a result row."""
+
+    def __new__(cls, *items: Any) -> _RollupRow:
+        return super().__new__(cls, items)
+
+    @property
+    def quantity(self) -> int:
+        return self[-1]
+
+
 def totals(
     edition: int | None,
     *,
@@ -118,12 +163,15 @@ def totals(
     means every group (a section admin's). ``edition=None`` spans every edition.
     """
     by = check_dimensions(by)
-    columns = [DIMENSIONS[name].label(f"d{index}") for index, name in enumerate(by)]
-    statement = select(*columns, func.sum(TallyCount.quantity).label("quantity"))
-    statement = _filtered(statement, edition, filters or {}, group_ids)
-    if columns:
-        statement = statement.group_by(*columns)
-    raw = db.session.execute(statement).all()
+    if _rollup_answers(edition, by, filters, group_ids):
+        raw = _rollup_rows(edition, by)  # type: ignore[arg-type]
+    else:
+        columns = [DIMENSIONS[name].label(f"d{index}") for index, name in enumerate(by)]
+        statement = select(*columns, func.sum(TallyCount.quantity).label("quantity"))
+        statement = _filtered(statement, edition, filters or {}, group_ids)
+        if columns:
+            statement = statement.group_by(*columns)
+        raw = db.session.execute(statement).all()
     if not by:
         total = int(raw[0].quantity or 0) if raw else 0
         return [Row(keys=(), labels=(), quantity=total)]
@@ -208,13 +256,7 @@ def edition_days(edition: int, group_ids: list[int] | None = None) -> list[tuple
 
 def public_totals(edition: int) -> dict[str, Any]:
     """The public counter: per active case (slug, person, total) and the overall total."""
-    per_case = dict(
-        db.session.execute(
-            select(TallyCount.case_id, func.sum(TallyCount.quantity))
-            .where(TallyCount.edition == edition)
-            .group_by(TallyCount.case_id)
-        ).all()
-    )
+    per_case = {int(key): total for key, total in rollup_totals(edition, "case").items()}
     cases = db.session.execute(
         select(Case.id, Case.slug, Case.person)
         .where(Case.edition == edition)

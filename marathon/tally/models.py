@@ -58,3 +58,25 @@ class TallyCount(db.Model):
     group_id: Mapped[int] = mapped_column(Integer, default=0, index=True)
     day: Mapped[date] = mapped_column(Date)
     quantity: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The single dimensions kept in ``tally_rollup``: a total by one of them never scans the tally.
+ROLLUP_DIMENSIONS = ("all", "case", "kind", "language", "channel", "event", "group", "day")
+
+
+class TallyRollup(db.Model):
+    """The edition's total by one dimension (one row per value), beside the detailed counters.
+
+    Kept in the same transaction as ``tally_count``, so totals pages and the public counter cost
+    the same at a thousand letters as at a million. Crossings of two dimensions read
+    ``tally_count``. ``key`` is the value as text: an id, a kind, an ISO day, "" for "all".
+    """
+
+    __tablename__ = "tally_rollup"
+    __table_args__ = (UniqueConstraint("edition", "dimension", "key", name="uq_tally_rollup_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition: Mapped[int] = mapped_column(Integer)
+    dimension: Mapped[str] = mapped_column(String(12))
+    key: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[int] = mapped_column(Integer, default=0)

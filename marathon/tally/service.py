@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from marathon.database import begin_write
 from marathon.extensions import db
-from marathon.tally.models import TallyCount
+from marathon.tally.models import TallyCount, TallyRollup
 
 
 def add_to_tally(
@@ -40,34 +41,99 @@ def add_to_tally(
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(TallyCount).values(**values)
     statement = statement.on_conflict_do_update(
-        index_elements=[
-            "edition",
-            "case_id",
-            "kind",
-            "language",
-            "channel",
-            "event_id",
-            "group_id",
-            "day",
-        ],
+        index_elements=list(TALLY_KEY),
         set_={"quantity": TallyCount.quantity + statement.excluded.quantity},
     )
     db.session.execute(statement)
+    # One statement for every rollup row, always in the same order: concurrent writers take
+    # the row locks in that order and never deadlock.
+    rollup = insert(TallyRollup).values(
+        [
+            {"edition": edition, "dimension": dimension, "key": key, "quantity": quantity}
+            for dimension, key in rollup_keys(values)
+        ]
+    )
+    rollup = rollup.on_conflict_do_update(
+        index_elements=["edition", "dimension", "key"],
+        set_={"quantity": TallyRollup.quantity + rollup.excluded.quantity},
+    )
+    db.session.execute(rollup)
+
+
+TALLY_KEY = ("edition", "case_id", "kind", "language", "channel", "event_id", "group_id", "day")
+
+
+def rollup_keys(values: dict) -> list[tuple[str, str]]:
+    """The (dimension, key) rows of ``tally_rollup`` that one tally change adds to."""
+    return [
+        ("all", ""),
+        ("case", str(values["case_id"])),
+        ("kind", values["kind"]),
+        ("language", values["language"]),
+        ("channel", values["channel"]),
+        ("event", str(values["event_id"])),
+        ("group", str(values["group_id"])),
+        ("day", values["day"].isoformat()),
+    ]
+
+
+def rollup_totals(edition: int, dimension: str) -> dict[str, int]:
+    """The edition's totals by one dimension, from the rollup (key as text -> letters)."""
+    rows = db.session.execute(
+        select(TallyRollup.key, TallyRollup.quantity).where(
+            TallyRollup.edition == edition, TallyRollup.dimension == dimension
+        )
+    )
+    return {key: int(quantity) for key, quantity in rows}
+
+
+def rebuild_rollup() -> int:
+    """Recompute ``tally_rollup`` from ``tally_count`` (after a bulk load); returns its rows."""
+    from sqlalchemy import delete
+
+    begin_write()
+    db.session.execute(delete(TallyRollup))
+    columns = {
+        "all": None,
+        "case": TallyCount.case_id,
+        "kind": TallyCount.kind,
+        "language": TallyCount.language,
+        "channel": TallyCount.channel,
+        "event": TallyCount.event_id,
+        "group": TallyCount.group_id,
+        "day": TallyCount.day,
+    }
+    count = 0
+    for dimension, column in columns.items():
+        keys = [column] if column is not None else []
+        rows = db.session.execute(
+            select(TallyCount.edition, *keys, func.sum(TallyCount.quantity)).group_by(
+                TallyCount.edition, *keys
+            )
+        ).all()
+        for row in rows:
+            key = "" if column is None else row[1]
+            key = key.isoformat() if hasattr(key, "isoformat") else str(key)
+            db.session.add(
+                TallyRollup(
+                    edition=row[0], dimension=dimension, key=key, quantity=int(row[-1] or 0)
+                )
+            )
+            count += 1
+    db.session.commit()
+    return count
 
 
 def case_totals(edition: int) -> dict[int, int]:
     """Letters per case of an edition, online and handwritten together."""
-    rows = db.session.execute(
-        select(TallyCount.case_id, func.sum(TallyCount.quantity))
-        .where(TallyCount.edition == edition)
-        .group_by(TallyCount.case_id)
-    )
-    return {case_id: int(total or 0) for case_id, total in rows}
+    return {int(key): total for key, total in rollup_totals(edition, "case").items()}
 
 
 def case_total(case_id: int) -> int:
     """Letters for one case, online and handwritten together."""
     total = db.session.scalar(
-        select(func.sum(TallyCount.quantity)).where(TallyCount.case_id == case_id)
+        select(func.sum(TallyRollup.quantity)).where(
+            TallyRollup.dimension == "case", TallyRollup.key == str(case_id)
+        )
     )
     return max(int(total or 0), 0)
