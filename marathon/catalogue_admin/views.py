@@ -93,3 +93,22 @@ def remove(slug: str) -> Any:
     else:
         flash(_("This case has no uploaded photo."), "error")
     return redirect(url_for("catalogue_admin.photo", slug=case.slug))
+
+
+@blueprint.route("/admin/translations")
+@admin_required
+def translations() -> str:
+    """The translator's view: which case × kind × language texts exist, which are missing."""
+    from marathon.catalogue_admin.coverage import coverage_languages, translation_coverage
+
+    cases = db.session.scalars(
+        select(Case)
+        .where(Case.edition == current_app.config["EDITION"], Case.active.is_(True))
+        .order_by(Case.position, Case.slug)
+    ).all()
+    languages = coverage_languages()
+    return render_template(
+        "catalogue_admin/translations.html",
+        rows=translation_coverage(list(cases), languages),
+        languages=languages,
+    )
