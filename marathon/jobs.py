@@ -15,6 +15,7 @@ progress and errors. Nothing here connects to Redis at import time.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
 import logging
 import os
@@ -71,12 +72,32 @@ def enqueue(
         if not isinstance(value, int):
             raise TypeError("jobs take ids (integers) only")
     job_id = job_id or f"{task.rsplit('.', 1)[-1]}-{'-'.join(map(str, ids))}-{time.time_ns()}"
+    job_id = qualified_job_id(app, job_id)
     if app.config.get("JOBS_EAGER"):
         resolve(task)(*ids)
         return job_id
     if app.config.get("REDIS_URL"):
         return _enqueue_rq(app, task, ids, job_id, timeout, replace)
     return _enqueue_thread(app, task, ids, job_id, replace)
+
+
+def qualified_job_id(app: Flask, job_id: str) -> str:
+    """``job_id`` with this installation's prefix (added once)."""
+    prefix = installation_prefix(app)
+    return job_id if job_id.startswith(f"{prefix}-") else f"{prefix}-{job_id}"
+
+
+def installation_prefix(app: Flask) -> str:
+    """A short tag of this installation's database, put in front of every job id.
+
+    Job ids name the rows they work on ("batch-7"); two installations (or test runs) sharing one
+    Redis would otherwise see each other's "batch-7" as already queued and skip their own.
+    """
+    configured = app.config.get("JOBS_PREFIX")
+    if configured:
+        return str(configured)
+    digest = hashlib.sha256(app.config["SQLALCHEMY_DATABASE_URI"].encode()).hexdigest()
+    return f"m{digest[:10]}"
 
 
 # --- RQ -----------------------------------------------------------------------------------------
@@ -90,7 +111,13 @@ def redis_connection(app: Flask | None = None) -> Any:
     url = app.config.get("REDIS_URL")
     if not url:
         raise RuntimeError("REDIS_URL is not set")
-    return Redis.from_url(url)
+    # One client (and its connection pool) per app: a new one per enqueue cost a TCP connect on
+    # every letter written. redis-py's pool notices a fork and reconnects in the child.
+    cached = app.extensions.get("marathon_redis")
+    if cached is None or cached[0] != url:
+        cached = (url, Redis.from_url(url))
+        app.extensions["marathon_redis"] = cached
+    return cached[1]
 
 
 def rq_queue(app: Flask | None = None) -> Any:
@@ -232,6 +259,7 @@ def wait_for_jobs(timeout: float = 60) -> None:
 def job_alive(job_id: str, app: Flask | None = None) -> bool:
     """Whether the job ``job_id`` is queued, scheduled or running (in-process or on RQ)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    job_id = qualified_job_id(app, job_id)
     if app.config.get("JOBS_EAGER"):
         return False
     if app.config.get("REDIS_URL"):
