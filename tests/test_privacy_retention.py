@@ -186,3 +186,24 @@ def test_an_unknown_private_link_is_not_found(app, client):
     assert client.get("/letters/" + "a" * 64).status_code == 404
     assert client.post("/letters/" + "a" * 64 + "/delete").status_code == 404
     assert client.get("/letters/" + "a" * 64 + "/letter.pdf").status_code == 404
+
+
+def test_purge_deletes_the_print_files_of_batches_that_hold_purged_letters(loaded_cases, client):
+    from marathon.batches import service as batches
+    from marathon.batches.models import Batch
+    from marathon.letters.privacy import purge_expired, retention_deadline
+
+    app = loaded_cases
+    letter = _letter(app, _write(app, client))
+    with app.app_context():
+        batch = batches.start_batch("letters", {}, "a4")
+        batch = db.session.get(Batch, batch.id)
+        assert batch.status == "done" and letter.id in batch.letter_ids
+        batch_file = Path(app.config["STORAGE_DIR"]) / batch.file_path
+        assert batch_file.is_file()
+        deadline = retention_deadline(app.config["EDITION"], app.config["RETENTION_DAYS"])
+        assert purge_expired(now=deadline + timedelta(minutes=1)) == 1
+        db.session.expire_all()
+        batch = db.session.get(Batch, batch.id)
+        assert batch.file_path is None and batch.total >= 1  # the counts stay
+    assert not batch_file.exists()

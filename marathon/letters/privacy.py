@@ -53,7 +53,34 @@ def purge_expired(now: datetime | None = None) -> int:
             .join(Case, Letter.case_id == Case.id)
             .where(Case.edition == edition, Letter.purged_at.is_(None))
         ).all()
+        purged_ids = set()
         for letter in letters:
             erase_letter(letter)
+            purged_ids.add(letter.id)
             purged += 1
+        if purged_ids:
+            remove_batch_files(purged_ids)
     return purged
+
+
+def remove_batch_files(letter_ids: set[int]) -> int:
+    """Delete the print files of batches that hold any of these letters (they print names).
+
+    The batch rows stay, with their counts; a reprint is no longer possible for purged letters.
+    """
+    from pathlib import Path
+
+    from marathon.batches.models import Batch
+
+    removed = 0
+    storage = Path(current_app.config["STORAGE_DIR"])
+    for batch in db.session.scalars(select(Batch).where(Batch.file_path.is_not(None))).all():
+        if not letter_ids.intersection(batch.letter_ids or []):
+            continue
+        begin_write()
+        (storage / str(batch.file_path)).unlink(missing_ok=True)
+        batch.file_path = None
+        batch.file_size = None
+        db.session.commit()
+        removed += 1
+    return removed
