@@ -132,7 +132,9 @@ def seed(app) -> dict:
 def start_server(
     url: str, instance: Path, workers: int, queue: str
 ) -> tuple[subprocess.Popen, int]:
-    (instance / "config.py").write_text(f"REDIS_URL = {REDIS_URL!r}\nJOBS_QUEUE = {queue!r}\n")
+    (instance / "config.py").write_text(
+        f"REDIS_URL = {REDIS_URL!r}\nJOBS_QUEUE = {queue!r}\nAPI_WRITE_RATE_LIMIT = 10_000_000\n"
+    )
     port = free_port()
     env = {
         **os.environ,

@@ -115,6 +115,7 @@ def gunicorn_server(app, tmp_path: Path, workers: int = 3) -> Iterator[int]:
     queue = f"marathon-test-{uuid.uuid4().hex[:8]}"
     (instance / "config.py").write_text(
         f"REDIS_URL = {REDIS_URL!r}\nJOBS_QUEUE = {queue!r}\nLOGIN_RATE_LIMIT = (1000, 60)\n"
+        "API_WRITE_RATE_LIMIT = 1000000\n"
     )
     port = free_port()
     env = {

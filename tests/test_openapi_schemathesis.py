@@ -44,6 +44,7 @@ def app_config(app_config: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield {
         **app_config,
         "WRITE_RATE_LIMIT": 100_000,
+        "API_WRITE_RATE_LIMIT": 1_000_000,
         "JOBS_EAGER": False,
         "REDIS_URL": REDIS_TEST_URL,
         "JOBS_QUEUE": queue,

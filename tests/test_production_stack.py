@@ -91,6 +91,7 @@ def stack(loaded_cases: Any, tmp_path: Path) -> Iterator[list[str]]:
     instance = Path(app.instance_path)
     (instance / "config.py").write_text(
         f"JOBS_QUEUE = {app.config['JOBS_QUEUE']!r}\nWRITE_RATE_LIMIT = 100000\n"
+        "API_WRITE_RATE_LIMIT = 1000000\n"
     )
     env = {
         **os.environ,

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 LETTER_PAPER_REGIONS = frozenset({"US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "CR", "PR"})
 WRITE_LIMIT = 30
 WRITE_WINDOW_SECONDS = 600
+API_WRITE_LIMIT = 600  # per address and window, for API clients without a session cookie
 
 
 def current_event_or_none() -> Any:
@@ -42,16 +43,23 @@ def default_paper() -> str:
 
 
 def throttle_writing() -> Any:
-    """A 429 answer when this browser session writes too fast, else None.
+    """A 429 answer when this writer writes too fast, else None.
 
-    Limited per session, not per address: a whole event shares one Wi-Fi address.
+    Limited per browser session, not per address: a whole event shares one Wi-Fi address. An
+    API client that keeps no cookie has no session to count, so it is limited per address,
+    with a ceiling meant for a section's website relaying many visitors' letters.
     """
-    try:
-        from marathon.ratelimit import hit, session_key
-    except ImportError:
-        return None
-    limit = int(current_app.config.get("WRITE_RATE_LIMIT", WRITE_LIMIT))
-    if hit("write", session_key(), limit=limit, window_seconds=WRITE_WINDOW_SECONDS):
+    from marathon.ratelimit import client_address, hit, session_key
+
+    config = current_app.config
+    cookieless_api = request.path.startswith("/api/") and not request.cookies
+    if cookieless_api:
+        bucket, key = "write-api", client_address()
+        limit = int(config.get("API_WRITE_RATE_LIMIT", API_WRITE_LIMIT))
+    else:
+        bucket, key = "write", session_key()
+        limit = int(config.get("WRITE_RATE_LIMIT", WRITE_LIMIT))
+    if hit(bucket, key, limit=limit, window_seconds=WRITE_WINDOW_SECONDS):
         return None
     message = _("You have written many letters in a few minutes. Please wait a moment.")
     if request.path.startswith("/api/"):
