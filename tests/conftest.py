@@ -76,6 +76,8 @@ def make_test_config(tmp_path: Path, database: str, request: pytest.FixtureReque
         "DATABASE_URL": url,
         "STORAGE_DIR": str(instance / "storage"),
         "JOBS_EAGER": True,
+        # Tests read the English messages unless they are about another language.
+        "DEFAULT_LOCALE": "en",
         "SERVER_NAME": "localhost",
         "PREFERRED_URL_SCHEME": "http",
     }

@@ -15,6 +15,7 @@ from marathon.extensions import db
 from marathon.reports import outcome_service as outcomes
 from marathon.reports.forms import NOTE_LANGUAGES, DeleteForm, OutcomeForm
 from marathon.reports.views import blueprint
+from marathon.web import edition_arg
 
 
 def _locale() -> str:
@@ -44,7 +45,7 @@ def good_news() -> str:
 @admin_required
 def outcome_cases() -> str:
     """Every case of the edition with its timeline, to add, edit or delete outcomes."""
-    edition = request.args.get("edition", type=int) or current_app.config["EDITION"]
+    edition = edition_arg()
     cases = db.session.scalars(
         select(Case).where(Case.edition == edition).order_by(Case.position, Case.slug)
     ).all()

@@ -267,7 +267,10 @@ def summary_pdf() -> Response:
 @role_required("coordinator")
 def event_report_file() -> Response:
     """The same as :func:`download_event_report`, the event given as ``?event=CODE``."""
-    return download_event_report(request.args.get("event", ""))
+    code = request.args.get("event", "").strip()
+    if not code:
+        fail(400, _("Choose the event whose report file you want (its join code)."))
+    return download_event_report(code)
 
 
 @blueprint.route("/reports/events/<code>/report.json")
