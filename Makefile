@@ -30,7 +30,7 @@ browser-deps:
 
 translations: $(VENV)/.installed
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile --use-fuzzy -q -d translations -D messages || exit 1; fi
+		$(BIN)/pybabel compile -d translations -D messages >/dev/null || exit 1; fi
 
 # Extract the interface strings and merge them into every catalogue (then translate the .po files).
 LANGUAGES := fr en es nl de
