@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -27,9 +28,29 @@ from marathon.batches.models import Batch
 from marathon.extensions import db
 
 blueprint = Blueprint("batches", __name__, template_folder="templates")
+
+
+@blueprint.context_processor
+def _labels() -> dict[str, Any]:
+    return {"product_labels": PRODUCT_LABELS, "status_labels": STATUS_LABELS}
+
+
 staff_required = role_required("admin", "coordinator")
 
-KIND_LABELS = {"appeal": "Appeal letters", "card": "Cards", "postcard": "Postcards"}
+KIND_LABELS = {"appeal": _l("Appeal letters"), "card": _l("Cards"), "postcard": _l("Postcards")}
+PRODUCT_LABELS = {
+    "letters": _l("Letters"),
+    "postcards": _l("Postcards"),
+    "labels": _l("Address labels"),
+}
+STATUS_LABELS = {
+    "queued": _l("Queued"),
+    "running": _l("Running"),
+    "done": _l("Done"),
+    "failed": _l("Failed"),
+    "printed": _l("Printed"),
+    "sent": _l("Sent"),
+}
 
 
 def _batch(batch_id: int) -> Batch:
@@ -59,7 +80,7 @@ def _choices(form: BatchForm) -> None:
     form.case_id.choices = everything + [
         (c.id, c.person) for c in db.session.scalars(cases.order_by(Case.position, Case.id))
     ]
-    form.kind.choices = [("", _("All kinds"))] + [(k, _(v)) for k, v in KIND_LABELS.items()]
+    form.kind.choices = [("", _("All kinds"))] + [(k, str(v)) for k, v in KIND_LABELS.items()]
     form.language.choices = [("", _("All languages"))] + [
         (code, code.upper()) for code in current_app.config["LANGUAGES"]
     ]
@@ -151,7 +172,14 @@ def mark(batch_id: int, status_name: str) -> Any:
     batch = _action(batch_id)
     try:
         service.mark_batch(batch, status_name)
-        flash(_("Batch %(id)s marked %(status)s.", id=batch.id, status=_(status_name)), "success")
+        flash(
+            _(
+                "Batch %(id)s marked %(status)s.",
+                id=batch.id,
+                status=str(STATUS_LABELS[status_name]),
+            ),
+            "success",
+        )
     except service.BatchError as error:
         flash(str(error), "error")
     return redirect(url_for("batches.detail", batch_id=batch.id))
