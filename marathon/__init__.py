@@ -34,6 +34,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Path(app.config["STORAGE_DIR"]).mkdir(parents=True, exist_ok=True)
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind a reverse proxy: the client's address (login limits) and scheme come from it.
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     _init_extensions(app)
     _register_blueprints(app)
 

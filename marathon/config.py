@@ -24,6 +24,20 @@ _ENV_SETTINGS: dict[str, Any] = {
     "PUBLIC_URL": str,
     "MAIL_SERVER": str,
     "MAIL_SENDER": str,
+    "MAIL_PORT": int,
+    "MAIL_USE_TLS": lambda value: value.lower() in {"1", "true", "yes", "on"},
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "REPORT_SIGNING_KEY": str,
+    "JOBS_QUEUE": str,
+    "JOBS_PREFIX": str,
+    "BATCH_RENDER_PROCESSES": int,
+    "MAX_PHOTO_BYTES": int,
+    "WRITE_RATE_LIMIT": int,
+    "API_WRITE_RATE_LIMIT": int,
+    "LOGIN_RATE_LIMIT": str,
+    "PUBLIC_TOTALS_CACHE_SECONDS": int,
+    "PROXY_HOPS": int,
 }
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +68,7 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "JOBS_EAGER": False,
+        "PROXY_HOPS": 0,
     }
 
 
