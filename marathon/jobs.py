@@ -59,11 +59,13 @@ def enqueue(
     job_id: str | None = None,
     timeout: int = 600,
     replace: bool = False,
+    fresh: bool = False,
 ) -> str:
     """Run ``task`` (a dotted path to a function taking ids) in the background.
 
     ``job_id`` names the job: while a job of that id is queued or running, enqueueing it again
     does nothing (``replace=True`` drops a stale one first, e.g. after its worker was killed).
+    ``fresh=True`` says the id was never used (a new letter's render): no look-up first.
     Returns the job id.
     """
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -77,7 +79,7 @@ def enqueue(
         resolve(task)(*ids)
         return job_id
     if app.config.get("REDIS_URL"):
-        return _enqueue_rq(app, task, ids, job_id, timeout, replace)
+        return _enqueue_rq(app, task, ids, job_id, timeout, replace, fresh)
     return _enqueue_thread(app, task, ids, job_id, replace)
 
 
@@ -133,7 +135,13 @@ ALIVE_STATUSES = ("queued", "started", "scheduled", "deferred")
 
 
 def _enqueue_rq(
-    app: Flask, task: str, ids: tuple[int, ...], job_id: str, timeout: int, replace: bool
+    app: Flask,
+    task: str,
+    ids: tuple[int, ...],
+    job_id: str,
+    timeout: int,
+    replace: bool,
+    fresh: bool = False,
 ) -> str:
     from rq import Retry
     from rq.exceptions import DuplicateJobError, NoSuchJobError
@@ -141,7 +149,7 @@ def _enqueue_rq(
 
     queue = rq_queue(app)
     try:
-        existing = Job.fetch(job_id, connection=queue.connection)
+        existing = None if fresh else Job.fetch(job_id, connection=queue.connection)
     except NoSuchJobError:
         existing = None
     if existing is not None:

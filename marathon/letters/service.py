@@ -223,7 +223,12 @@ def _render_in_background(letter: Letter) -> None:
     from marathon.jobs import enqueue
 
     try:
-        enqueue("marathon.letters.jobs.render_letter", letter.id, job_id=f"letter-{letter.id}")
+        enqueue(
+            "marathon.letters.jobs.render_letter",
+            letter.id,
+            job_id=f"letter-{letter.id}",
+            fresh=True,
+        )
     except Exception:  # the letter is saved and counted; its PDF is rendered on first download
         current_app.logger.warning("Could not queue the render of letter %s", letter.id)
 

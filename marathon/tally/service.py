@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -37,27 +38,40 @@ def add_to_tally(
         "day": day,
         "quantity": quantity,
     }
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(TallyCount).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(TALLY_KEY),
-        set_={"quantity": TallyCount.quantity + statement.excluded.quantity},
-    )
-    db.session.execute(statement)
-    # One statement for every rollup row, always in the same order: concurrent writers take
-    # the row locks in that order and never deadlock.
-    rollup = insert(TallyRollup).values(
+    tally_upsert, rollup_upsert = _upserts(db.session.get_bind().dialect.name)
+    db.session.execute(tally_upsert, values)
+    # The rollup rows are always written in the same order: concurrent writers take their row
+    # locks in that order and never deadlock.
+    db.session.execute(
+        rollup_upsert,
         [
             {"edition": edition, "dimension": dimension, "key": key, "quantity": quantity}
             for dimension, key in rollup_keys(values)
-        ]
+        ],
     )
-    rollup = rollup.on_conflict_do_update(
-        index_elements=["edition", "dimension", "key"],
-        set_={"quantity": TallyRollup.quantity + rollup.excluded.quantity},
-    )
-    db.session.execute(rollup)
+
+
+_UPSERTS: dict[str, tuple[Any, Any]] = {}
+
+
+def _upserts(dialect: str) -> tuple[Any, Any]:
+    """The two upsert statements of a dialect, built once (Core, so no ORM work per letter)."""
+    if dialect not in _UPSERTS:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        tally = TallyCount.__table__
+        tally_upsert = insert(tally)
+        tally_upsert = tally_upsert.on_conflict_do_update(
+            index_elements=list(TALLY_KEY),
+            set_={"quantity": tally.c.quantity + tally_upsert.excluded.quantity},
+        )
+        rollup = TallyRollup.__table__
+        rollup_upsert = insert(rollup)
+        rollup_upsert = rollup_upsert.on_conflict_do_update(
+            index_elements=["edition", "dimension", "key"],
+            set_={"quantity": rollup.c.quantity + rollup_upsert.excluded.quantity},
+        )
+        _UPSERTS[dialect] = (tally_upsert, rollup_upsert)
+    return _UPSERTS[dialect]
 
 
 TALLY_KEY = ("edition", "case_id", "kind", "language", "channel", "event_id", "group_id", "day")
