@@ -64,7 +64,7 @@ def test_coordinator_prints_a_batch_from_start_to_download(
     # The page follows the job by itself (status.json, then a reload when it is done).
     download_link = page.get_by_role("link", name="Download the PDF")
     expect(download_link).to_be_visible(timeout=60_000)
-    expect(page.locator("[data-role=status]")).to_have_text("done")
+    expect(page.locator(".batch-detail")).to_have_attribute("data-status", "done")
     pages_text = page.locator("p", has=download_link).inner_text()
     shown_pages = int(re.search(r"(\d+) pages?", pages_text).group(1))
 

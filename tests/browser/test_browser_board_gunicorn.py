@@ -22,14 +22,12 @@ def database():
     return "sqlite"
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium")
-def test_a_new_letter_appears_on_the_board_within_3_seconds(app, loaded_cases, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_a_new_letter_appears_on_the_board_within_3_seconds(app, loaded_cases, tmp_path, browser):
+    # pytest-playwright's browser (Debian's chromium, see conftest.py): a second sync_playwright()
+    # inside the same test session would clash with its event loop.
     world = make_world(app)
-    with gunicorn_server(app, tmp_path, workers=2) as port, sync_playwright() as playwright:
+    with gunicorn_server(app, tmp_path, workers=2) as port:
         base = f"http://127.0.0.1:{port}"
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
         polls: list[int] = []
         page.on("response", lambda r: polls.append(r.status) if "board.json" in r.url else None)
@@ -60,4 +58,4 @@ def test_a_new_letter_appears_on_the_board_within_3_seconds(app, loaded_cases, t
         assert page.text_content("#board-total") == "1"
         assert "Zoé" in page.text_content("#board-latest")
         assert 304 in polls  # nothing changed between polls: no body sent
-        browser.close()
+        page.close()
