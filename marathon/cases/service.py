@@ -185,15 +185,24 @@ def list_cases(edition: int, *, country: str | None = None, theme: str | None = 
 
 
 def get_case(
-    slug: str, edition: int | None = None, *, include_inactive: bool = False
+    slug: str,
+    edition: int | None = None,
+    *,
+    include_inactive: bool = False,
+    with_outcomes: bool = True,
 ) -> Case | None:
-    """One case of ``edition`` (the current one by default), or None."""
+    """One case of ``edition`` (the current one by default), or None.
+
+    ``with_outcomes=False`` skips loading the timeline (the write path does not show it).
+    """
     query = select(Case).where(
         Case.slug == slug, Case.edition == (edition or current_app.config["EDITION"])
     )
     if not include_inactive:
         query = query.where(Case.active.is_(True))
-    return db.session.scalars(query.options(selectinload(Case.outcomes))).first()
+    if with_outcomes:
+        query = query.options(selectinload(Case.outcomes))
+    return db.session.scalars(query).first()
 
 
 def case_countries(edition: int, locale: str | None = None) -> list[tuple[str, str]]:

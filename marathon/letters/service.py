@@ -163,7 +163,7 @@ def write_letter(
     existing = find_by_idempotency_key(idempotency_key)
     if existing is not None:
         return existing, False
-    case = get_case(draft.case_slug)
+    case = get_case(draft.case_slug, with_outcomes=False)
     errors = validate_draft(draft, case)
     if errors:
         raise DraftError(errors)
@@ -191,6 +191,7 @@ def write_letter(
             status="written",
             created_at=now,
         )
+        letter.case = case
         db.session.add(letter)
         db.session.flush()
         add_to_tally(
@@ -204,7 +205,7 @@ def write_letter(
             event_id=event_id,
             group_id=group_id,
         )
-        db.session.commit()
+        _commit_keeping_loaded(letter)
     except IntegrityError:
         # Another request with the same key won the race: that letter is the one that counts.
         db.session.rollback()
@@ -217,6 +218,21 @@ def write_letter(
         raise
     _render_in_background(letter)
     return letter, True
+
+
+def _commit_keeping_loaded(letter: Letter) -> None:
+    """Commit without expiring what this request just wrote.
+
+    The new letter's values are those we sent; expiring them would make the answer that
+    follows read the row (and its case) back for nothing.
+    """
+    session = db.session()
+    previous = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = previous
 
 
 def _render_in_background(letter: Letter) -> None:
