@@ -1,6 +1,6 @@
 """Fill the English catalogue from the source strings (the code is written in English).
 
-Run by ``make translations-update`` after ``pybabel update``; other languages are translated by people.
+Run by ``make translations-update`` after ``pybabel update``; people translate the others.
 """
 
 from __future__ import annotations
