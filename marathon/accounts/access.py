@@ -97,6 +97,23 @@ def require_group(group_id: int | None) -> None:
         abort(403, description=str(OTHER_GROUP_MESSAGE))
 
 
+ModelT = TypeVar("ModelT")
+
+
+def group_object_or_404(model: type[ModelT], object_id: int) -> ModelT:
+    """The row of ``model`` with ``object_id`` if the user may manage its group.
+
+    404 when it does not exist, 403 when it belongs to another group (see require_group).
+    """
+    from marathon.extensions import db
+
+    found = db.session.get(model, object_id)
+    if found is None:
+        abort(404)
+    require_group(found.group_id)  # type: ignore[attr-defined]
+    return found
+
+
 def visible_group_ids(user: Any) -> list[int] | None:
     """The groups whose data ``user`` may see: None means all (admins), [] means none."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -21,7 +21,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from marathon.accounts.access import require_group, role_required, visible_group_ids
+from marathon.accounts.access import (
+    group_object_or_404,
+    role_required,
+    visible_group_ids,
+)
 from marathon.batches import service
 from marathon.batches.forms import ActionForm, BatchForm
 from marathon.batches.models import Batch
@@ -54,11 +58,7 @@ STATUS_LABELS = {
 
 
 def _batch(batch_id: int) -> Batch:
-    batch = db.session.get(Batch, batch_id)
-    if batch is None:
-        abort(404)
-    require_group(batch.group_id)
-    return batch
+    return group_object_or_404(Batch, batch_id)
 
 
 def _choices(form: BatchForm) -> None:

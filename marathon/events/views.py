@@ -24,6 +24,7 @@ from flask_login import current_user
 
 from marathon.accounts.access import (
     admin_required,
+    group_object_or_404,
     require_group,
     role_required,
     visible_group_ids,
@@ -48,11 +49,7 @@ staff_required = role_required("admin", "coordinator")
 
 def _managed_event(event_id: int) -> Event:
     """The event, if the user may manage it (404 unknown, 403 another group's)."""
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    require_group(event.group_id)
-    return event
+    return group_object_or_404(Event, event_id)
 
 
 def _public_event(code: str) -> Event:
