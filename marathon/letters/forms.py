@@ -10,6 +10,13 @@ from wtforms.validators import DataRequired, Length, Optional
 from marathon.letters.service import LIMITS
 
 
+def _at_most(field: str) -> Length:
+    """The length limit of ``field``, with the message that says how to fix it."""
+    return Length(
+        max=LIMITS[field], message=_l("Please shorten this to %(max)d characters or fewer.")
+    )
+
+
 class WriteForm(FlaskForm):
     """Name, town, a personal sentence and the editable body of one letter."""
 
@@ -18,10 +25,7 @@ class WriteForm(FlaskForm):
         _l("Your name, as you want to sign"),
         validators=[
             DataRequired(message=_l("Please enter your name as you want to sign.")),
-            Length(
-                max=LIMITS["sender_name"],
-                message=_l("Please shorten this to %(max)d characters or fewer."),
-            ),
+            _at_most("sender_name"),
         ],
         render_kw={"autocomplete": "name", "maxlength": LIMITS["sender_name"]},
     )
@@ -29,10 +33,7 @@ class WriteForm(FlaskForm):
         _l("Your town"),
         validators=[
             Optional(),
-            Length(
-                max=LIMITS["sender_town"],
-                message=_l("Please shorten this to %(max)d characters or fewer."),
-            ),
+            _at_most("sender_town"),
         ],
         render_kw={"autocomplete": "address-level2", "maxlength": LIMITS["sender_town"]},
     )
@@ -40,10 +41,7 @@ class WriteForm(FlaskForm):
         _l("Your country"),
         validators=[
             Optional(),
-            Length(
-                max=LIMITS["sender_country"],
-                message=_l("Please shorten this to %(max)d characters or fewer."),
-            ),
+            _at_most("sender_country"),
         ],
         render_kw={"autocomplete": "country-name", "maxlength": LIMITS["sender_country"]},
     )
@@ -51,10 +49,7 @@ class WriteForm(FlaskForm):
         _l("A personal sentence (optional)"),
         validators=[
             Optional(),
-            Length(
-                max=LIMITS["personal_sentence"],
-                message=_l("Please shorten this to %(max)d characters or fewer."),
-            ),
+            _at_most("personal_sentence"),
         ],
         render_kw={"rows": 3, "maxlength": LIMITS["personal_sentence"]},
     )
