@@ -215,10 +215,8 @@ def _event_and_group(values: dict[str, Any]) -> tuple[Any, int | None]:
     code = values.get("event_code")
     if not code:
         return None, group_id
-    try:
-        from marathon.events.service import event_by_code, event_is_open
-    except ImportError:
-        return None, group_id
+    from marathon.events.service import event_by_code, event_is_open
+
     event = event_by_code(code)
     if event is None or not event_is_open(event):
         # Counted without the event rather than lost; the answer says so.

@@ -15,22 +15,17 @@ API_WRITE_LIMIT = 600  # per address and window, for API clients without a sessi
 
 
 def current_event_or_none() -> Any:
-    """The event the visitor joined, if the events feature knows one."""
-    try:
-        from marathon.events.service import current_event
-    except ImportError:
-        return None
+    """The open event the visitor joined, or None."""
+    from marathon.events.service import current_event
+
     return current_event()
 
 
 def group_choices() -> list[tuple[int, str]]:
     """Choices of the "your local group" select, "none" first."""
-    choices: list[tuple[int, str]] = [(0, _("None, I write on my own"))]
-    try:
-        from marathon.events.service import groups_for_select
-    except ImportError:
-        return choices
-    return choices + list(groups_for_select())
+    from marathon.events.service import groups_for_select
+
+    return [(0, _("None, I write on my own")), *groups_for_select()]
 
 
 def default_paper() -> str:
