@@ -124,7 +124,7 @@ def _contents(app, kind: str):
 
     from marathon.extensions import db
     from marathon.letters.models import Letter
-    from marathon.letters.service import letter_content
+    from marathon.letters.content import letter_content
 
     ids = list(db.session.scalars(select(Letter.id).where(Letter.kind == kind).order_by(Letter.id)))
     for letter_id in ids:

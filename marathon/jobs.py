@@ -35,6 +35,8 @@ IN_PROCESS_WORKERS = 2
 # RQ keeps results and failures this long (seconds): the database keeps what matters.
 RESULT_TTL = 3600
 FAILURE_TTL = 7 * 24 * 3600
+SWEEP_FLAG_SECONDS = 600
+SWEEP_TIMEOUT = 3600
 
 _executor: ThreadPoolExecutor | None = None
 _running: dict[str, Future[Any]] = {}
@@ -81,6 +83,87 @@ def enqueue(
     if app.config.get("REDIS_URL"):
         return _enqueue_rq(app, task, ids, job_id, timeout, replace, fresh)
     return _enqueue_thread(app, task, ids, job_id, replace)
+
+
+def request_sweep(task: str) -> None:
+    """Have ``task`` run soon: a function without arguments that works through what the database
+    says is pending (letters not rendered yet, say), so one run serves many requests.
+
+    A flag says "a run is queued and has not started looking yet": while it is set, asking again
+    costs one Redis ``SET NX`` (or a set look-up in-process) instead of a job per request. A run
+    takes a lock (one run at a time), clears the flag, then looks: whatever was committed before
+    a request that found the flag set is seen by that run or the next one.
+    """
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config.get("JOBS_EAGER"):
+        resolve(task)()
+        return
+    name = _sweep_name(app, task)
+    if app.config.get("REDIS_URL"):
+        _request_sweep_rq(app, task, name)
+    else:
+        _request_sweep_thread(app, task, name)
+
+
+def _sweep_name(app: Flask, task: str) -> str:
+    queue = app.config.get("JOBS_QUEUE", QUEUE_NAME)
+    return qualified_job_id(app, f"sweep-{queue}-{task.rsplit('.', 1)[-1]}")
+
+
+def _request_sweep_rq(app: Flask, task: str, name: str) -> None:
+    from rq import Retry
+
+    connection = redis_connection(app)
+    # The flag expires: a run lost with its worker must not stop every later one.
+    if not connection.set(f"{name}:wanted", 1, nx=True, ex=SWEEP_FLAG_SECONDS):
+        return
+    try:
+        rq_queue(app).enqueue(
+            run_sweep,
+            task,
+            job_id=f"{name}-{time.time_ns()}",
+            job_timeout=SWEEP_TIMEOUT * 2,
+            result_ttl=RESULT_TTL,
+            failure_ttl=FAILURE_TTL,
+            retry=Retry(max=3, interval=list(RETRY_INTERVALS)),
+            description=task,
+        )
+    except Exception:
+        connection.delete(f"{name}:wanted")
+        raise
+
+
+def run_sweep(task: str) -> None:
+    """The function RQ runs for :func:`request_sweep`: one run at a time, flag cleared first."""
+    app = worker_app()
+    with app.app_context():
+        name = _sweep_name(app, task)
+        connection = redis_connection(app)
+        with connection.lock(
+            f"{name}:running", timeout=SWEEP_TIMEOUT, blocking_timeout=SWEEP_TIMEOUT
+        ):
+            connection.delete(f"{name}:wanted")
+            resolve(task)()
+
+
+_sweeps_wanted: set[str] = set()
+_sweep_locks: dict[str, threading.Lock] = {}
+
+
+def _request_sweep_thread(app: Flask, task: str, name: str) -> None:
+    with _lock:
+        if name in _sweeps_wanted:
+            return
+        _sweeps_wanted.add(name)
+        running = _sweep_locks.setdefault(name, threading.Lock())
+
+    def _run() -> None:
+        with running:
+            with _lock:
+                _sweeps_wanted.discard(name)
+            _run_with_retries(app, name, resolve(task))
+
+    _track(f"{name}-{time.time_ns()}", _pool().submit(_run))
 
 
 def qualified_job_id(app: Flask, job_id: str) -> str:
@@ -236,24 +319,28 @@ def _enqueue_thread(app: Flask, task: str, ids: tuple[int, ...], job_id: str, re
         if running is not None and not running.done() and not replace:
             return job_id
 
-    def _run() -> None:
-        function = resolve(task)
-        for attempt, pause in enumerate((0, *RETRY_INTERVALS)):
-            time.sleep(pause)
-            try:
-                with app.app_context():
-                    function(*ids)
-                return
-            except Exception:
-                # Ids only in logs: never personal data.
-                log.exception("job %s failed (attempt %d)", job_id, attempt + 1)
+    function = resolve(task)
+    _track(job_id, _pool().submit(_run_with_retries, app, job_id, function, *ids))
+    return job_id
 
-    future = _pool().submit(_run)
+
+def _run_with_retries(app: Flask, job_id: str, function: Callable[..., Any], *ids: int) -> None:
+    for attempt, pause in enumerate((0, *RETRY_INTERVALS)):
+        time.sleep(pause)
+        try:
+            with app.app_context():
+                function(*ids)
+            return
+        except Exception:
+            # Ids only in logs: never personal data.
+            log.exception("job %s failed (attempt %d)", job_id, attempt + 1)
+
+
+def _track(job_id: str, future: Future[Any]) -> None:
     with _lock:
         _running[job_id] = future
         for key in [key for key, value in _running.items() if value.done()]:
             del _running[key]
-    return job_id
 
 
 def wait_for_jobs(timeout: float = 60) -> None:

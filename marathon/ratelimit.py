@@ -64,7 +64,9 @@ class _RedisBackend:
 
     def incr(self, bucket: str, key: str, window_index: int, window_seconds: int) -> int:
         name = f"{self.prefix}{bucket}:{window_seconds}:{window_index}:{key}"
-        pipe = self._client.pipeline(transaction=True)
+        # One round trip, no MULTI/EXEC: the window is in the key, so INCR and EXPIRE need not
+        # be atomic (a lost EXPIRE leaves one small key behind, never a wrong count).
+        pipe = self._client.pipeline(transaction=False)
         pipe.incr(name)
         pipe.expire(name, window_seconds + 1)
         count, _ = pipe.execute()

@@ -34,12 +34,8 @@ def test_every_sample_case_kind_and_language_renders_with_sender_addressee_and_p
     loaded_cases,
 ):
     from marathon.cases.service import list_cases
-    from marathon.letters.service import (
-        LetterDraft,
-        default_body_for,
-        draft_content,
-        offered_languages,
-    )
+    from marathon.letters.content import default_body_for, draft_content
+    from marathon.letters.service import LetterDraft, offered_languages
     from marathon.render.letters import render_letter_pdf
 
     app = loaded_cases

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 
 from marathon.api.openapi import openapi_document
 from marathon.extensions import csrf
+from marathon.letters.content import country_name
 from marathon.letters.service import (
     IDEMPOTENCY_KEY_PATTERN,
     DraftError,
     LetterDraft,
-    country_name,
     offered_languages,
     write_letter,
 )
@@ -167,9 +167,9 @@ def create_letter() -> Any:
     limited = throttle_writing()
     if limited is not None:
         return limited
-    event_id, group_id = _event_and_group(values)
-    if isinstance(event_id, tuple):
-        return event_id
+    problem = _group_problem(values)
+    if problem is not None:
+        return problem
     draft = LetterDraft(
         case_slug=values["case"],
         kind=values["kind"],
@@ -182,11 +182,13 @@ def create_letter() -> Any:
         paper=values.get("paper", "a4"),
         share_first_name=values.get("share_first_name", False),
     )
-    if not draft.body:
-        draft.body = _default_body(draft)
     try:
         letter, created = write_letter(
-            draft, idempotency_key=f"api:{key}", event_id=event_id, group_id=group_id
+            draft,
+            idempotency_key=f"api:{key}",
+            group_id=values.get("group_id"),
+            event_code=values.get("event_code"),
+            suggest_body=True,
         )
     except DraftError as error:
         status = 404 if "case" in error.errors else 422
@@ -194,34 +196,13 @@ def create_letter() -> Any:
     return jsonify({"letter": letter_json(letter)}), 201 if created else 200
 
 
-def _default_body(draft: LetterDraft) -> str:
-    from marathon.cases.service import get_case
-    from marathon.letters.service import default_body_for
-
-    case = get_case(draft.case_slug)
-    if case is None or draft.kind not in case.kinds:
-        return ""
-    if draft.language not in offered_languages(case, draft.kind):
-        return ""
-    return default_body_for(case, draft.kind, draft.language)
-
-
-def _event_and_group(values: dict[str, Any]) -> tuple[Any, int | None]:
+def _group_problem(values: dict[str, Any]) -> Any:
     group_id = values.get("group_id")
     if group_id is not None and not _group_exists(group_id):
         # An unknown id would break the foreign key (a 500): say what to fix instead.
         message = _("No group has this id: leave it out or use the id of one of the groups.")
-        return api_error(422, _("The letter could not be written."), {"group_id": message}), None
-    code = values.get("event_code")
-    if not code:
-        return None, group_id
-    from marathon.events.service import event_by_code, event_is_open
-
-    event = event_by_code(code)
-    if event is None or not event_is_open(event):
-        # Counted without the event rather than lost; the answer says so.
-        return None, group_id
-    return event.id, event.group_id
+        return api_error(422, _("The letter could not be written."), {"group_id": message})
+    return None
 
 
 def _group_exists(group_id: int) -> bool:
@@ -236,7 +217,7 @@ def letter_json(letter: Any) -> dict[str, Any]:
     """A letter as the API shows it (no personal data beyond what its writer sent)."""
     return {
         "code": letter.code,
-        "case": letter.case.slug,
+        "case": letter.case_slug,
         "kind": letter.kind,
         "language": letter.language,
         "paper": letter.paper,

@@ -348,7 +348,7 @@ def _groups(rows: Iterator[_Row]) -> list[_Group]:
     case and kind.
     """
     from marathon.batches.labels import address_lines
-    from marathon.letters.service import letter_content
+    from marathon.letters.content import letter_content
 
     groups: dict[tuple[Any, ...], _Group] = {}
     destinations: dict[tuple[int, str], tuple[str, ...]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marathon.cases.models import Case
@@ -13,12 +13,22 @@ from marathon.models_base import utcnow
 
 LETTER_STATUSES = ("written", "printed", "sent")
 PAPER_SIZES = ("a4", "letter")
+# Letters still to render: the render sweep finds them without scanning every letter written.
+NOT_RENDERED = "rendered_at IS NULL AND purged_at IS NULL"
 
 
 class Letter(db.Model):
     """A letter, card or postcard written in the app. Counted once; personal fields purgeable."""
 
     __tablename__ = "letter"
+    __table_args__ = (
+        Index(
+            "ix_letter_not_rendered",
+            "id",
+            sqlite_where=text(NOT_RENDERED),
+            postgresql_where=text(NOT_RENDERED),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)

@@ -19,7 +19,7 @@ from marathon.letters.storage import (
 
 def ensure_letter_pdf(letter: Letter) -> bytes:
     """The letter's PDF bytes, rendering and storing them if they are not on disk yet."""
-    from marathon.letters.service import letter_content
+    from marathon.letters.content import letter_content
     from marathon.render.letters import render_letter_pdf
 
     existing = stored_pdf(letter)

@@ -9,17 +9,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from marathon.cases.facts import CaseFacts, case_facts, suggested_body
 from marathon.cases.models import LETTER_KINDS, Case
 from marathon.database import begin_write
 from marathon.extensions import db
+from marathon.jobs import request_sweep
+from marathon.letters.content import aware_utc, local_day
 from marathon.letters.models import PAPER_SIZES, Letter
-from marathon.render.content import Addressee, LetterContent
 from marathon.tally.service import add_to_tally
 
 # Limits that keep a letter printable on one or two pages and a card on one.
@@ -67,13 +67,18 @@ def clean_text(value: str | None, *, multiline: bool = False) -> str:
         return ""
     text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
     allowed = {"\n"} if multiline else set()
-    text = "".join(char for char in text if char in allowed or unicodedata.category(char)[0] != "C")
+    # isprintable() is False for every control or format character (and for spaces other than
+    # " "): most texts pass it and skip the character-by-character filter.
+    if not text.replace("\n", " ").isprintable():
+        text = "".join(
+            char for char in text if char in allowed or unicodedata.category(char)[0] != "C"
+        )
     if not multiline:
         text = " ".join(text.split())
     return text.strip()
 
 
-def offered_languages(case: Case, kind: str) -> list[str]:
+def offered_languages(case: Case | CaseFacts, kind: str) -> list[str]:
     """The languages a volunteer may write this kind in for this case."""
     from marathon.render.letters import template_languages
 
@@ -81,7 +86,11 @@ def offered_languages(case: Case, kind: str) -> list[str]:
     return [language for language in case.languages if language in available]
 
 
-def validate_draft(draft: LetterDraft, case: Case | None) -> dict[str, str]:
+def _offers(case: CaseFacts | None, kind: str, language: str) -> bool:
+    return case is not None and kind in case.kinds and language in offered_languages(case, kind)
+
+
+def validate_draft(draft: LetterDraft, case: Case | CaseFacts | None) -> dict[str, str]:
     """Every problem with ``draft``, as field → message that says what to fix."""
     errors: dict[str, str] = {}
     if case is None or not case.active:
@@ -141,9 +150,46 @@ def display_first_name(sender_name: str) -> str:
     return sender_name.split()[0][:30] if sender_name.split() else ""
 
 
-def find_by_idempotency_key(key: str) -> Letter | None:
+@dataclass(frozen=True)
+class WrittenLetter:
+    """A letter as the writer is told about it once it is saved (no ORM object: it is cheap)."""
+
+    id: int
+    code: str
+    private_token: str
+    case_slug: str
+    kind: str
+    language: str
+    paper: str
+    status: str
+    event_id: int | None
+    group_id: int | None
+    created_at: datetime
+
+
+def find_by_idempotency_key(key: str) -> WrittenLetter | None:
     """The letter already written with this key, if any."""
-    return db.session.scalar(select(Letter).where(Letter.idempotency_key == key))
+    row = db.session.execute(
+        select(
+            Letter.id,
+            Letter.code,
+            Letter.private_token,
+            Case.slug,
+            Letter.kind,
+            Letter.language,
+            Letter.paper,
+            Letter.status,
+            Letter.event_id,
+            Letter.group_id,
+            Letter.created_at,
+        )
+        .join(Case, Case.id == Letter.case_id)
+        .where(Letter.idempotency_key == key)
+    ).first()
+    if row is None:
+        return None
+    *values, created_at = row
+    return WrittenLetter(*values, created_at=aware_utc(created_at))
 
 
 def write_letter(
@@ -152,206 +198,140 @@ def write_letter(
     idempotency_key: str,
     event_id: int | None = None,
     group_id: int | None = None,
-) -> tuple[Letter, bool]:
+    event_code: str | None = None,
+    suggest_body: bool = False,
+) -> tuple[WrittenLetter, bool]:
     """Write the letter and count it once; the same ``idempotency_key`` again returns it unchanged.
 
-    Raises ``DraftError`` when the draft is not valid; then nothing is saved.
-    """
-    from marathon.cases.service import get_case
+    ``event_code``: count the letter for the open event with this join code (and its group); a
+    closed or unknown code counts it without the event rather than losing it. ``suggest_body``:
+    a draft without a body gets the text the form would have suggested (API callers may leave
+    it out). Raises ``DraftError`` when the draft is not valid; then nothing is saved.
 
+    This is the marathon's hot path: one short write transaction of plain Core statements (the
+    case and event look-ups, the letter inserted unless its key exists, the tally), no ORM
+    objects.
+    """
     draft = normalise_draft(draft)
-    existing = find_by_idempotency_key(idempotency_key)
-    if existing is not None:
-        return existing, False
-    case = get_case(draft.case_slug, with_outcomes=False)
+    for attempt in range(3):
+        begin_write()
+        try:
+            letter = _write_in_transaction(
+                draft, idempotency_key, event_id, group_id, event_code, suggest_body
+            )
+            db.session.commit()
+        except IntegrityError:
+            # Only a clash of the random code or token gets here (the key is ON CONFLICT):
+            # draw new ones.
+            db.session.rollback()
+            if attempt == 2:
+                raise
+            continue
+        except Exception:
+            db.session.rollback()
+            raise
+        if letter is None:  # the key was taken: a resubmission, counted the first time
+            existing = find_by_idempotency_key(idempotency_key)
+            if existing is None:
+                raise RuntimeError("an idempotency key clashed with no letter")
+            return existing, False
+        request_sweep("marathon.letters.jobs.render_pending_letters")
+        return letter, True
+    raise AssertionError("unreachable")
+
+
+def _write_in_transaction(
+    draft: LetterDraft,
+    idempotency_key: str,
+    event_id: int | None,
+    group_id: int | None,
+    event_code: str | None,
+    suggest_body: bool,
+) -> WrittenLetter | None:
+    """Validate, insert and count inside the caller's write transaction (None: key exists)."""
+    from marathon.events.service import open_event_ids
+
+    case = case_facts(draft.case_slug)
+    if suggest_body and not draft.body and _offers(case, draft.kind, draft.language):
+        draft.body = suggested_body(case, draft.kind, draft.language)
     errors = validate_draft(draft, case)
     if errors:
+        # A retry of a letter already written is answered with it, even if, say, its case has
+        # been withdrawn since: the writer's first submission counted.
+        if find_by_idempotency_key(idempotency_key) is not None:
+            return None
         raise DraftError(errors)
     assert case is not None
+    if event_code:
+        event_id, group_id = open_event_ids(event_code) or (None, group_id)
     now = datetime.now(UTC)
-    begin_write()
-    try:
-        letter = Letter(
-            code=_new_code(),
-            idempotency_key=idempotency_key,
-            private_token=secrets.token_urlsafe(24),
-            case_id=case.id,
-            kind=draft.kind,
-            language=draft.language,
-            paper=draft.paper,
-            event_id=event_id,
-            group_id=group_id,
-            sender_name=draft.sender_name,
-            sender_town=draft.sender_town,
-            sender_country=draft.sender_country,
-            personal_sentence=draft.personal_sentence,
-            body=draft.body,
-            share_first_name=draft.share_first_name,
-            display_name=display_first_name(draft.sender_name) if draft.share_first_name else None,
-            status="written",
-            created_at=now,
-        )
-        letter.case = case
-        db.session.add(letter)
-        db.session.flush()
-        add_to_tally(
-            edition=case.edition,
-            case_id=case.id,
-            kind=draft.kind,
-            language=draft.language,
-            channel="online",
-            day=local_day(now),
-            quantity=1,
-            event_id=event_id,
-            group_id=group_id,
-        )
-        _commit_keeping_loaded(letter)
-    except IntegrityError:
-        # Another request with the same key won the race: that letter is the one that counts.
-        db.session.rollback()
-        existing = find_by_idempotency_key(idempotency_key)
-        if existing is None:
-            raise
-        return existing, False
-    except Exception:
-        db.session.rollback()
-        raise
-    _render_in_background(letter)
-    return letter, True
-
-
-def _commit_keeping_loaded(letter: Letter) -> None:
-    """Commit without expiring what this request just wrote.
-
-    The new letter's values are those we sent; expiring them would make the answer that
-    follows read the row (and its case) back for nothing.
-    """
-    session = db.session()
-    previous = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = previous
-
-
-def _render_in_background(letter: Letter) -> None:
-    from marathon.jobs import enqueue
-
-    try:
-        enqueue(
-            "marathon.letters.jobs.render_letter",
-            letter.id,
-            job_id=f"letter-{letter.id}",
-            fresh=True,
-        )
-    except Exception:  # the letter is saved and counted; its PDF is rendered on first download
-        current_app.logger.warning("Could not queue the render of letter %s", letter.id)
-
-
-def local_day(moment: datetime) -> Any:
-    """The calendar day of ``moment`` in the section's time zone (totals are by local day)."""
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
-
-
-def country_name(code: str, language: str) -> str:
-    """A country's name in ``language`` (Babel's territory names), the code if unknown."""
-    try:
-        return Locale.parse(language).territories.get(code.upper(), code)
-    except (UnknownLocaleError, ValueError, TypeError):
-        return code
-
-
-def letter_content(letter: Letter) -> LetterContent:
-    """The plain values a letter's template is rendered from."""
-    from marathon.cases.service import photo_path
-
-    case = letter.case
-    addressee = case.appeal_addressee or {}
-    photo = photo_path(case)
-    return LetterContent(
-        kind=letter.kind,
-        language=letter.language,
-        paper=letter.paper,
-        code=letter.code,
-        written_on=local_day(_aware(letter.created_at)),
-        case_slug=case.slug,
-        case_edition=case.edition,
-        person=case.person,
-        country_name=country_name(case.country, letter.language),
-        sender_name=letter.sender_name or "",
-        sender_town=letter.sender_town or "",
-        sender_country=letter.sender_country or "",
-        personal_sentence=letter.personal_sentence or "",
-        body=letter.body or "",
-        salutation=(case.appeal_salutation or {}).get(letter.language, ""),
-        addressee=Addressee(
-            title=addressee.get("title", ""),
-            name=addressee.get("name", ""),
-            address_lines=tuple(addressee.get("address_lines", ())),
-            country=country_name(addressee.get("country", ""), letter.language).upper()
-            if addressee.get("country")
-            else "",
-            email=addressee.get("email", ""),
-            is_sample="appeal_addressee" in (case.sample_fields or []),
-        ),
-        photo_path=str(photo) if photo else None,
-        photo_alt=(case.photo_alt or {}).get(letter.language, case.person),
-        photo_credit=case.photo_credit or "",
-        cards_to=_one_line_address(case.card_address, letter.language),
+    values: dict[str, Any] = {
+        "idempotency_key": idempotency_key,
+        "code": _new_code(),
+        "private_token": secrets.token_urlsafe(24),
+        "case_id": case.id,
+        "kind": draft.kind,
+        "language": draft.language,
+        "paper": draft.paper,
+        "event_id": event_id,
+        "group_id": group_id,
+        "sender_name": draft.sender_name,
+        "sender_town": draft.sender_town,
+        "sender_country": draft.sender_country,
+        "personal_sentence": draft.personal_sentence,
+        "body": draft.body,
+        "share_first_name": draft.share_first_name,
+        "display_name": display_first_name(draft.sender_name) if draft.share_first_name else None,
+        "status": "written",
+        "created_at": now,
+    }
+    connection = db.session.connection()
+    letter_id = connection.execute(_letter_insert(connection.dialect.name), values).scalar()
+    if letter_id is None:
+        return None
+    add_to_tally(
+        edition=case.edition,
+        case_id=case.id,
+        kind=draft.kind,
+        language=draft.language,
+        channel="online",
+        day=local_day(now),
+        quantity=1,
+        event_id=event_id,
+        group_id=group_id,
     )
-
-
-def _one_line_address(address: dict[str, Any] | None, language: str) -> str:
-    """Where cards go, on one line (printed small on a card)."""
-    if not address:
-        return ""
-    parts = [address.get("name", ""), *address.get("address_lines", ())]
-    if address.get("country"):
-        parts.append(country_name(address["country"], language))
-    return ", ".join(part for part in parts if part)
-
-
-def draft_content(draft: LetterDraft, case: Case) -> LetterContent:
-    """The content of a letter not written yet, for the preview."""
-    letter = Letter(
-        code="XXXX-XXXX",
+    return WrittenLetter(
+        id=letter_id,
+        code=values["code"],
+        private_token=values["private_token"],
+        case_slug=case.slug,
         kind=draft.kind,
         language=draft.language,
         paper=draft.paper,
-        sender_name=draft.sender_name,
-        sender_town=draft.sender_town,
-        sender_country=draft.sender_country,
-        personal_sentence=draft.personal_sentence,
-        body=draft.body,
-        created_at=datetime.now(UTC),
-    )
-    letter.case = case
-    return letter_content(letter)
-
-
-def default_body_for(case: Case, kind: str, language: str) -> str:
-    """The suggested, editable text of a kind of letter for this case in ``language``."""
-    from marathon.render.letters import default_body
-
-    _used, texts = case.text(language)
-    return default_body(
-        kind,
-        language,
-        person=case.person,
-        country_name=country_name(case.country, language),
-        ask=texts.get("ask", ""),
-        salutation=(case.appeal_salutation or {}).get(language, ""),
-        case_appeal_body=texts.get("appeal_body", "") if _used == language else "",
-        card_message=texts.get("card_message", "") if _used == language else "",
+        status="written",
+        event_id=event_id,
+        group_id=group_id,
+        created_at=now,
     )
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+_LETTER_INSERTS: dict[str, Any] = {}
+
+
+def _letter_insert(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, built once per dialect."""
+    if dialect not in _LETTER_INSERTS:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        table = Letter.__table__
+        _LETTER_INSERTS[dialect] = (
+            insert(table)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(table.c.id)
+        )
+    return _LETTER_INSERTS[dialect]
 
 
 def letter_by_token(token: str) -> Letter | None:

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 
 from marathon.cases.models import LETTER_KINDS
 from marathon.letters import privacy
+from marathon.letters.content import default_body_for, draft_content
 from marathon.letters.context import (
     current_event_or_none,
     default_paper,
@@ -32,8 +33,6 @@ from marathon.letters.pdf import ensure_letter_pdf
 from marathon.letters.service import (
     DraftError,
     LetterDraft,
-    default_body_for,
-    draft_content,
     letter_by_token,
     normalise_draft,
     offered_languages,

@@ -7,6 +7,7 @@ it before adding ``<p>`` and ``<br>``.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import asdict
@@ -100,11 +101,21 @@ def environment(directory: Path | None = None) -> SandboxedEnvironment:
 def template_languages(kind: str) -> list[str]:
     """The languages that have a template for ``kind``, in the order they are offered."""
     folder = templates_dir() / kind
-    if kind not in KINDS or not folder.is_dir():
+    if kind not in KINDS:
         return []
-    found = {path.stem for path in folder.glob("*.html")}
+    try:
+        # Every letter written asks: list the folder again only when it changed.
+        changed = folder.stat().st_mtime_ns
+    except OSError:
+        return []
+    return list(_languages_in(str(folder), changed))
+
+
+@functools.lru_cache(maxsize=64)
+def _languages_in(folder: str, _changed: int) -> tuple[str, ...]:
+    found = {path.stem for path in Path(folder).glob("*.html")}
     ordered = [lang for lang in LANGUAGE_ORDER if lang in found]
-    return ordered + sorted(found - set(ordered))
+    return (*ordered, *sorted(found - set(ordered)))
 
 
 def text_direction(language: str) -> str:

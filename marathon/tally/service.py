@@ -38,11 +38,13 @@ def add_to_tally(
         "day": day,
         "quantity": quantity,
     }
-    tally_upsert, rollup_upsert = _upserts(db.session.get_bind().dialect.name)
-    db.session.execute(tally_upsert, values)
+    # Straight on the session's connection: the ORM's execute adds nothing for Core statements.
+    connection = db.session.connection()
+    tally_upsert, rollup_upsert = _upserts(connection.dialect.name)
+    connection.execute(tally_upsert, values)
     # The rollup rows are always written in the same order: concurrent writers take their row
     # locks in that order and never deadlock.
-    db.session.execute(
+    connection.execute(
         rollup_upsert,
         [
             {"edition": edition, "dimension": dimension, "key": key, "quantity": quantity}
