@@ -123,8 +123,8 @@ def _contents(app, kind: str):
     from sqlalchemy import select
 
     from marathon.extensions import db
-    from marathon.letters.models import Letter
     from marathon.letters.content import letter_content
+    from marathon.letters.models import Letter
 
     ids = list(db.session.scalars(select(Letter.id).where(Letter.kind == kind).order_by(Letter.id)))
     for letter_id in ids:

@@ -130,7 +130,7 @@ def seed(app) -> dict:
 
 
 def start_server(
-    url: str, instance: Path, workers: int, queue: str
+    url: str, instance: Path, workers: int, queue: str, threads: int = 1
 ) -> tuple[subprocess.Popen, int]:
     (instance / "config.py").write_text(
         f"REDIS_URL = {REDIS_URL!r}\nJOBS_QUEUE = {queue!r}\nAPI_WRITE_RATE_LIMIT = 10_000_000\n"
@@ -149,6 +149,8 @@ def start_server(
             str(Path(sys.executable).parent / "gunicorn"),
             "-w",
             str(workers),
+            "--threads",
+            str(threads),
             "-b",
             f"127.0.0.1:{port}",
             "--backlog",
@@ -243,14 +245,31 @@ def counted(app, event_id: int) -> tuple[int, int]:
     return int(letters), int(tally)
 
 
-def measure_n(app, port: int, world: dict, clients: int, total: int) -> dict:
+def server_cpu_seconds(process: subprocess.Popen) -> float:
+    """CPU time (user + system) used so far by the gunicorn workers (children of the master)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    for child in children:
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def measure_n(app, process, port: int, world: dict, clients: int, total: int) -> dict:
     per_client = max(2, total // clients)
+    world["round"] = world.get("round", 0) + 1
 
     def trivial(_index: int, _n: int) -> str | None:
         status = request(port, "GET", "/healthz")[0]
         return None if status == 200 else f"healthz {status}"
 
+    cpu_before = server_cpu_seconds(process)
     elapsed, latencies, errors = run_clients(clients, per_client, trivial)
+    trivial_cpu_ms = (server_cpu_seconds(process) - cpu_before) / len(latencies) * 1000
     trivial_rate = len(latencies) / elapsed
     trivial_p50 = percentile(latencies, 0.5)
 
@@ -260,7 +279,7 @@ def measure_n(app, port: int, world: dict, clients: int, total: int) -> dict:
     def submit(index: int, n: int) -> str | None:
         # One submission in ten is a retry of the previous one (same key): counted once.
         base = n - 1 if n % 10 == 9 else n
-        key = f"bench-{clients}-{index}-{base}-{world['run']}"
+        key = f"bench-{world['round']}-{clients}-{index}-{base}-{world['run']}"
         payload = {
             "case": world["slugs"][(index + base) % len(world["slugs"])],
             "kind": "appeal",
@@ -285,13 +304,17 @@ def measure_n(app, port: int, world: dict, clients: int, total: int) -> dict:
         return f"letters {status} {body[:120]!r}"
 
     before = counted(app, world["event_id"])
+    cpu_before = server_cpu_seconds(process)
     elapsed, latencies, submit_errors = run_clients(clients, per_client, submit)
+    submit_cpu_ms = (server_cpu_seconds(process) - cpu_before) / len(latencies) * 1000
     after = counted(app, world["event_id"])
     added_letters, added_tally = after[0] - before[0], after[1] - before[1]
     return {
         "clients": clients,
         "trivial_per_s": round(trivial_rate, 1),
         "trivial_p50_ms": round(trivial_p50 * 1000, 1),
+        "trivial_server_cpu_ms": round(trivial_cpu_ms, 2),
+        "submission_server_cpu_ms": round(submit_cpu_ms, 2),
         "submissions": len(latencies),
         "submissions_per_s": round(len(latencies) / elapsed, 1),
         "ratio_to_trivial": round(len(latencies) / elapsed / trivial_rate, 2),
@@ -409,8 +432,10 @@ def bench_database(database: str, args: argparse.Namespace) -> dict:
         app = make_app(url, instance)
         world = seed(app)
         world["run"] = uuid.uuid4().hex[:6]
-        process, port = start_server(url, instance, args.workers, queue)
-        rows = [measure_n(app, port, world, n, args.requests) for n in args.clients]
+        process, port = start_server(url, instance, args.workers, queue, args.threads)
+        # Warm-up, not measured: each worker's first requests load modules, connect, fill caches.
+        measure_n(app, process, port, world, args.workers, 10 * args.workers)
+        rows = [measure_n(app, process, port, world, n, args.requests) for n in args.clients]
         bulk_seconds = bulk_letters(app, world, args.board_letters)
         board = measure_board(port, world["code"], args.board_samples)
         board["letters_in_database"] = args.board_letters + sum(r["distinct"] for r in rows)
@@ -428,14 +453,17 @@ def print_table(results: list[dict]) -> None:
         print(f"\n== {result['database']} (gunicorn, {result['workers']} sync workers) ==")
         print(
             f"{'N':>4} {'healthz/s':>10} {'subm/s':>8} {'ratio':>6} {'p50 ms':>8} {'p95 ms':>8}"
-            f" {'sent':>6} {'lost':>5} {'doubled':>8} {'errors':>7}"
+            f" {'cpu ms h/s':>11} {'sent':>6} {'lost':>5} {'doubled':>8} {'errors':>7}"
         )
         for row in result["load"]:
+            cpu = f"{row['trivial_server_cpu_ms']:.2f}/{row['submission_server_cpu_ms']:.2f}"
             print(
                 f"{row['clients']:>4} {row['trivial_per_s']:>10} {row['submissions_per_s']:>8}"
                 f" {row['ratio_to_trivial']:>6} {row['p50_ms']:>8} {row['p95_ms']:>8}"
-                f" {row['distinct']:>6} {row['lost']:>5} {row['doubled']:>8} {row['errors']:>7}"
+                f" {cpu:>11} {row['distinct']:>6} {row['lost']:>5} {row['doubled']:>8}"
+                f" {row['errors']:>7}"
             )
+        print("cpu ms h/s: the workers' CPU time per request, healthz / submission")
         board = result["board"]
         print(
             f"board.json with {board['letters_in_database']} letters "
@@ -450,6 +478,7 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--clients", default="10,50,100")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="per worker (>1: gthread)")
     parser.add_argument("--requests", type=int, default=400, help="submissions per N (about)")
     parser.add_argument("--board-letters", type=int, default=100_000)
     parser.add_argument("--board-samples", type=int, default=200)

@@ -105,8 +105,8 @@ def request_sweep(task: str) -> None:
         _request_sweep_thread(app, task, name)
 
 
-def _sweep_name(app: Flask, task: str) -> str:
-    queue = app.config.get("JOBS_QUEUE", QUEUE_NAME)
+def _sweep_name(app: Flask, task: str, queue: str | None = None) -> str:
+    queue = queue or app.config.get("JOBS_QUEUE", QUEUE_NAME)
     return qualified_job_id(app, f"sweep-{queue}-{task.rsplit('.', 1)[-1]}")
 
 
@@ -135,9 +135,13 @@ def _request_sweep_rq(app: Flask, task: str, name: str) -> None:
 
 def run_sweep(task: str) -> None:
     """The function RQ runs for :func:`request_sweep`: one run at a time, flag cleared first."""
+    from rq import get_current_job
+
     app = worker_app()
     with app.app_context():
-        name = _sweep_name(app, task)
+        # The queue it came from (a worker may serve several): the flag is that queue's.
+        job = get_current_job()
+        name = _sweep_name(app, task, job.origin if job is not None else None)
         connection = redis_connection(app)
         with connection.lock(
             f"{name}:running", timeout=SWEEP_TIMEOUT, blocking_timeout=SWEEP_TIMEOUT

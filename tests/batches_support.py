@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -14,6 +18,31 @@ from marathon.extensions import db
 from marathon.letters.models import Letter
 
 PASSWORD = "correct horse battery"
+ROOT = Path(__file__).resolve().parent.parent
+FLASK = str(Path(sys.executable).with_name("flask"))
+
+
+def start_worker(app, *extra: str) -> subprocess.Popen:
+    """``flask marathon worker`` on the app's queue, in its own process (as in production)."""
+    from services import REDIS_TEST_URL
+
+    env = {
+        **os.environ,
+        "MARATHON_DATABASE_URL": app.config["DATABASE_URL"],
+        "MARATHON_INSTANCE_PATH": app.instance_path,
+        "MARATHON_STORAGE_DIR": app.config["STORAGE_DIR"],
+        "MARATHON_REDIS_URL": REDIS_TEST_URL,
+        "MARATHON_SECRET_KEY": "test-secret",
+        "MARATHON_CASES_DIR": app.config["CASES_DIR"],
+    }
+    return subprocess.Popen(
+        [FLASK, "--app", "app", "marathon", "worker", "--queues", app.config["JOBS_QUEUE"], *extra],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(Path(app.instance_path) / "worker.log", "ab"),
+        start_new_session=True,
+    )
 
 
 def make_group(name: str) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from batches_support import cases, letter_codes, make_letters
+from batches_support import start_worker as _worker
 from pypdf import PdfReader
 
 from marathon import jobs
@@ -37,26 +38,6 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
     app_config["REDIS_URL"] = REDIS_TEST_URL
     app_config["JOBS_QUEUE"] = f"marathon-test-{uuid.uuid4().hex[:8]}"
     return app_config
-
-
-def _worker(app, *extra: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "MARATHON_DATABASE_URL": app.config["DATABASE_URL"],
-        "MARATHON_INSTANCE_PATH": app.instance_path,
-        "MARATHON_STORAGE_DIR": app.config["STORAGE_DIR"],
-        "MARATHON_REDIS_URL": REDIS_TEST_URL,
-        "MARATHON_SECRET_KEY": "test-secret",
-        "MARATHON_CASES_DIR": app.config["CASES_DIR"],
-    }
-    return subprocess.Popen(
-        [FLASK, "--app", "app", "marathon", "worker", "--queues", app.config["JOBS_QUEUE"], *extra],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(Path(app.instance_path) / "worker.log", "ab"),
-        start_new_session=True,
-    )
 
 
 def _descendants(pid: int) -> list[int]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from batches_support import cases, make_letters
+from batches_support import cases, make_letters, start_worker
 from services import REDIS_TEST_URL
 from sqlalchemy import select
 
@@ -40,6 +40,11 @@ def _rendered(app: Any) -> dict[str, bool]:
         }
 
 
+def _run_worker(app: Any) -> None:
+    worker = start_worker(app, "--burst")
+    assert worker.wait(timeout=300) == 0, (Path(app.instance_path) / "worker.log").read_text()
+
+
 class TestOnRedis:
     @pytest.fixture
     def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
@@ -59,13 +64,13 @@ class TestOnRedis:
             assert queue.count == 1, "five letters, one render sweep queued"
             assert _rendered(app) == dict.fromkeys(codes, False)
 
-            jobs.run_worker(app, burst=True)
+            _run_worker(app)
             assert _rendered(app) == dict.fromkeys(codes, True)
 
             # The sweep has run: the next letter asks for a new one, which renders it.
             later = _write(client, "Late Writer")["code"]
             assert queue.count == 1
-            jobs.run_worker(app, burst=True)
+            _run_worker(app)
             assert _rendered(app) == dict.fromkeys([*codes, later], True)
         finally:
             queue.empty()

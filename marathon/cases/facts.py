@@ -11,13 +11,16 @@ are cached per process, keyed by the case's ``content_hash``, which changes when
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, select
 
 from marathon.cases.models import Case
 from marathon.extensions import db
+from marathon.prepared import PreparedStatement, RawConnection
 
 
 @dataclass(frozen=True)
@@ -33,42 +36,87 @@ class CaseFacts:
     content_hash: str
 
 
-# Built once: composing a select per letter costs more than running it.
-_cases = Case.__table__
-_FACTS = select(
-    _cases.c.id, _cases.c.edition, _cases.c.active, _cases.c.kinds, _cases.c.content_hash
-).where(
-    _cases.c.slug == bindparam("slug"),
-    _cases.c.edition == bindparam("edition"),
-    _cases.c.active.is_(True),
-)
+def _facts_select(_dialect: str) -> Any:
+    cases = Case.__table__
+    return select(
+        cases.c.id, cases.c.edition, cases.c.active, cases.c.kinds, cases.c.content_hash
+    ).where(
+        cases.c.slug == bindparam("slug"),
+        cases.c.edition == bindparam("edition"),
+        cases.c.active.is_(True),
+    )
 
 
-def case_facts(slug: str, edition: int | None = None) -> CaseFacts | None:
-    """The active case ``slug`` of ``edition`` (the current one by default), or None."""
+_FACTS = PreparedStatement(_facts_select)
+
+
+def case_facts(
+    slug: str, edition: int | None = None, *, on: RawConnection | None = None
+) -> CaseFacts | None:
+    """The active case ``slug`` of ``edition`` (the current one by default), or None.
+
+    ``on``: the caller's :func:`marathon.prepared.raw_connection`, if it has one.
+    """
     edition = edition or current_app.config["EDITION"]
-    row = db.session.connection().execute(_FACTS, {"slug": slug, "edition": edition}).first()
+    cursor = _FACTS.execute({"slug": slug, "edition": edition}, on=on)
+    row = cursor.fetchone()
+    cursor.close()
     if row is None:
         return None
-    content_hash = row.content_hash or ""
+    case_id, case_edition, active, kinds, content_hash = row
+    if isinstance(kinds, str):  # SQLite hands JSON back as text
+        kinds = json.loads(kinds)
+    content_hash = content_hash or ""
     return CaseFacts(
-        id=row.id,
+        id=case_id,
         slug=slug,
-        edition=row.edition,
-        active=bool(row.active),
-        kinds=tuple(row.kinds or ()),
-        languages=_languages(_database_key(), row.id, content_hash)
+        edition=case_edition,
+        active=bool(active),
+        kinds=tuple(kinds or ()),
+        languages=_languages(_database_key(), case_id, content_hash)
         if content_hash
-        else _languages.__wrapped__("", row.id, ""),
+        else _languages.__wrapped__("", case_id, ""),
         content_hash=content_hash,
     )
 
 
 def suggested_body(facts: CaseFacts, kind: str, language: str) -> str:
     """The editable text a letter of this kind starts from (what the form pre-fills)."""
-    if not facts.content_hash:  # a case made without the loader: nothing to key a cache on
-        return _suggested_body.__wrapped__("", facts.id, "", kind, language)
-    return _suggested_body(_database_key(), facts.id, facts.content_hash, kind, language)
+    key = _suggestion_key(facts, kind, language)
+    text = _suggestions.get(key) if key else None
+    if text is None:
+        text = _render_suggestion(facts.id, kind, language)
+        if key:
+            if len(_suggestions) >= _MAX_SUGGESTIONS:
+                _suggestions.clear()
+            _suggestions[key] = text
+    return text
+
+
+def cached_suggestion(facts: CaseFacts, kind: str, language: str) -> str | None:
+    """The suggested text if this process has it already, else None (never renders)."""
+    key = _suggestion_key(facts, kind, language)
+    return _suggestions.get(key) if key else None
+
+
+_MAX_SUGGESTIONS = 2048
+_suggestions: dict[tuple[str, int, str, str, str], str] = {}
+
+
+def _suggestion_key(
+    facts: CaseFacts, kind: str, language: str
+) -> tuple[str, int, str, str, str] | None:
+    # A case made without the loader has no hash: nothing to key a cache on.
+    if not facts.content_hash:
+        return None
+    return (_database_key(), facts.id, facts.content_hash, kind, language)
+
+
+def _render_suggestion(case_id: int, kind: str, language: str) -> str:
+    from marathon.letters.content import default_body_for
+
+    case = db.session.get(Case, case_id)
+    return default_body_for(case, kind, language) if case is not None else ""
 
 
 def _database_key() -> str:
@@ -80,13 +128,3 @@ def _database_key() -> str:
 def _languages(_database: str, case_id: int, _content_hash: str) -> tuple[str, ...]:
     case = db.session.get(Case, case_id)
     return tuple(case.languages) if case is not None else ()
-
-
-@functools.lru_cache(maxsize=2048)
-def _suggested_body(
-    _database: str, case_id: int, _content_hash: str, kind: str, language: str
-) -> str:
-    from marathon.letters.content import default_body_for
-
-    case = db.session.get(Case, case_id)
-    return default_body_for(case, kind, language) if case is not None else ""

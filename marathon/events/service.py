@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, session
@@ -17,6 +18,7 @@ from marathon.cases.models import LETTER_KINDS, Case
 from marathon.database import begin_write
 from marathon.events.models import Event, Group, HandCount
 from marathon.extensions import db
+from marathon.prepared import PreparedStatement, RawConnection, read_datetime
 from marathon.tally.models import TallyCount
 from marathon.tally.service import add_to_tally
 
@@ -122,24 +124,33 @@ def event_by_code(code: str) -> Event | None:
     return db.session.scalar(select(Event).where(Event.join_code == cleaned))
 
 
-_events = Event.__table__
-_OPEN_EVENT = select(_events.c.id, _events.c.group_id, _events.c.closed, _events.c.ends_at).where(
-    _events.c.join_code == bindparam("code")
-)
+def _open_event_select(_dialect: str) -> Any:
+    events = Event.__table__
+    return select(events.c.id, events.c.group_id, events.c.closed, events.c.ends_at).where(
+        events.c.join_code == bindparam("code")
+    )
 
 
-def open_event_ids(code: str) -> tuple[int, int] | None:
+_OPEN_EVENT = PreparedStatement(_open_event_select)
+
+
+def open_event_ids(code: str, *, on: RawConnection | None = None) -> tuple[int, int] | None:
     """(event id, group id) of the open event with this join code, else None.
 
-    The write path's look-up: three columns, no ORM object (it runs for every letter).
+    The write path's look-up: a prepared statement on the raw cursor (it runs for every letter).
     """
     cleaned = "".join(ch for ch in (code or "").upper() if ch.isalnum())[:12]
     if not cleaned:
         return None
-    row = db.session.connection().execute(_OPEN_EVENT, {"code": cleaned}).first()
-    if row is None or not _still_open(row.closed, row.ends_at):
+    cursor = _OPEN_EVENT.execute({"code": cleaned}, on=on)
+    row = cursor.fetchone()
+    cursor.close()
+    if row is None:
         return None
-    return row.id, row.group_id
+    event_id, group_id, closed, ends_at = row
+    if not _still_open(bool(closed), read_datetime(ends_at)):
+        return None
+    return event_id, group_id
 
 
 def _check_event_fields(

@@ -10,16 +10,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from marathon.cases.facts import CaseFacts, case_facts, suggested_body
+from marathon.cases.facts import CaseFacts, cached_suggestion, case_facts, suggested_body
 from marathon.cases.models import LETTER_KINDS, Case
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.jobs import request_sweep
 from marathon.letters.content import aware_utc, local_day
 from marathon.letters.models import PAPER_SIZES, Letter
+from marathon.prepared import PreparedStatement, db_datetime, raw_connection
 from marathon.tally.service import add_to_tally
 
 # Limits that keep a letter printable on one or two pages and a card on one.
@@ -80,7 +81,7 @@ def clean_text(value: str | None, *, multiline: bool = False) -> str:
 
 def offered_languages(case: Case | CaseFacts, kind: str) -> list[str]:
     """The languages a volunteer may write this kind in for this case."""
-    from marathon.render.letters import template_languages
+    from marathon.render.templating import template_languages  # light: no WeasyPrint
 
     available = set(template_languages(kind))
     return [language for language in case.languages if language in available]
@@ -213,18 +214,24 @@ def write_letter(
     objects.
     """
     draft = normalise_draft(draft)
-    for attempt in range(3):
+    for attempt in range(4):
         begin_write()
         try:
             letter = _write_in_transaction(
                 draft, idempotency_key, event_id, group_id, event_code, suggest_body
             )
             db.session.commit()
+        except _SuggestionNeeded as needed:
+            # Rendered outside the write transaction (the first time in a process it compiles
+            # a template): no writer waits for that. Then the transaction runs again.
+            db.session.rollback()
+            suggested_body(needed.case, draft.kind, draft.language)
+            continue
         except IntegrityError:
             # Only a clash of the random code or token gets here (the key is ON CONFLICT):
             # draw new ones.
             db.session.rollback()
-            if attempt == 2:
+            if attempt == 3:
                 raise
             continue
         except Exception:
@@ -240,6 +247,11 @@ def write_letter(
     raise AssertionError("unreachable")
 
 
+class _SuggestionNeeded(Exception):
+    def __init__(self, case: CaseFacts) -> None:
+        self.case = case
+
+
 def _write_in_transaction(
     draft: LetterDraft,
     idempotency_key: str,
@@ -251,9 +263,14 @@ def _write_in_transaction(
     """Validate, insert and count inside the caller's write transaction (None: key exists)."""
     from marathon.events.service import open_event_ids
 
-    case = case_facts(draft.case_slug)
+    raw = raw_connection()
+    case = case_facts(draft.case_slug, on=raw)
     if suggest_body and not draft.body and _offers(case, draft.kind, draft.language):
-        draft.body = suggested_body(case, draft.kind, draft.language)
+        assert case is not None
+        suggestion = cached_suggestion(case, draft.kind, draft.language)
+        if suggestion is None:
+            raise _SuggestionNeeded(case)
+        draft.body = suggestion
     errors = validate_draft(draft, case)
     if errors:
         # A retry of a letter already written is answered with it, even if, say, its case has
@@ -263,7 +280,7 @@ def _write_in_transaction(
         raise DraftError(errors)
     assert case is not None
     if event_code:
-        event_id, group_id = open_event_ids(event_code) or (None, group_id)
+        event_id, group_id = open_event_ids(event_code, on=raw) or (None, group_id)
     now = datetime.now(UTC)
     values: dict[str, Any] = {
         "idempotency_key": idempotency_key,
@@ -285,10 +302,12 @@ def _write_in_transaction(
         "status": "written",
         "created_at": now,
     }
-    connection = db.session.connection()
-    letter_id = connection.execute(_letter_insert(connection.dialect.name), values).scalar()
-    if letter_id is None:
+    cursor = LETTER_INSERT.execute({**values, "created_at": db_datetime(now, raw)}, on=raw)
+    row = cursor.fetchone()
+    cursor.close()
+    if row is None:
         return None
+    letter_id = row[0]
     add_to_tally(
         edition=case.edition,
         case_id=case.id,
@@ -315,23 +334,42 @@ def _write_in_transaction(
     )
 
 
-_LETTER_INSERTS: dict[str, Any] = {}
-
-
 def _letter_insert(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, built once per dialect."""
-    if dialect not in _LETTER_INSERTS:
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    """INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING id."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        table = Letter.__table__
-        _LETTER_INSERTS[dialect] = (
-            insert(table)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(table.c.id)
-        )
-    return _LETTER_INSERTS[dialect]
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = Letter.__table__
+    return (
+        insert(table)
+        .values({name: bindparam(name) for name in WRITTEN_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(table.c.id)
+    )
+
+
+WRITTEN_COLUMNS = (
+    "idempotency_key",
+    "code",
+    "private_token",
+    "case_id",
+    "kind",
+    "language",
+    "paper",
+    "event_id",
+    "group_id",
+    "sender_name",
+    "sender_town",
+    "sender_country",
+    "personal_sentence",
+    "body",
+    "share_first_name",
+    "display_name",
+    "status",
+    "created_at",
+)
+LETTER_INSERT = PreparedStatement(_letter_insert)
 
 
 def letter_by_token(token: str) -> Letter | None:

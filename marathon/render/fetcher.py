@@ -22,10 +22,10 @@ from urllib.parse import unquote, urlsplit
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from marathon.config import PROJECT_ROOT
+from marathon.render.paths import DEFAULT_TEMPLATES_DIR, templates_dir  # noqa: F401 (re-export)
 
 ASSET_SCHEME = "marathon-asset"
 FONTS_DIR = PROJECT_ROOT / "marathon" / "static" / "fonts"
-DEFAULT_TEMPLATES_DIR = PROJECT_ROOT / "letter_templates"
 DEFAULT_CASES_DIR = PROJECT_ROOT / "cases"
 
 # Fonts are 0.5-1 MB, pictures a few MB at most: anything bigger is not one of ours.
@@ -46,15 +46,6 @@ def cases_dir() -> Path:
     except ImportError:  # pragma: no cover - Flask is a dependency
         pass
     return Path(os.environ.get("MARATHON_CASES_DIR") or DEFAULT_CASES_DIR)
-
-
-def templates_dir() -> Path:
-    """The configured ``LETTER_TEMPLATES_DIR`` (the app's when there is one)."""
-    from flask import current_app, has_app_context
-
-    if has_app_context():
-        return Path(current_app.config.get("LETTER_TEMPLATES_DIR") or DEFAULT_TEMPLATES_DIR)
-    return DEFAULT_TEMPLATES_DIR
 
 
 def asset_roots() -> dict[str, Path]:

@@ -20,7 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from marathon.render.content import LetterContent
-from marathon.render.fetcher import path_url, templates_dir
+from marathon.render.paths import templates_dir
 
 KINDS = ("appeal", "card", "postcard")
 # The order languages are offered in; others found on disk come after, alphabetically.
@@ -179,6 +179,8 @@ def letter_context(content: LetterContent) -> dict[str, Any]:
         )
         if line
     ]
+    from marathon.render.fetcher import path_url  # WeasyPrint's: loaded only to render
+
     photo_url = path_url(content.photo_path) if content.photo_path else None
     return {
         "kind": content.kind,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from marathon.database import begin_write
 from marathon.extensions import db
+from marathon.prepared import PreparedStatement, db_date, raw_connection
 from marathon.tally.models import TallyCount, TallyRollup
 
 
@@ -27,6 +28,7 @@ def add_to_tally(
     group_id: int | None = None,
 ) -> None:
     """Add ``quantity`` to one counter, inside the caller's transaction (an upsert, race-free)."""
+    raw = raw_connection()
     values = {
         "edition": edition,
         "case_id": case_id,
@@ -35,45 +37,46 @@ def add_to_tally(
         "channel": channel,
         "event_id": event_id or 0,
         "group_id": group_id or 0,
-        "day": day,
+        "day": db_date(day, raw),
         "quantity": quantity,
     }
-    # Straight on the session's connection: the ORM's execute adds nothing for Core statements.
-    connection = db.session.connection()
-    tally_upsert, rollup_upsert = _upserts(connection.dialect.name)
-    connection.execute(tally_upsert, values)
+    TALLY_UPSERT.execute(values, on=raw).close()
     # The rollup rows are always written in the same order: concurrent writers take their row
     # locks in that order and never deadlock.
-    connection.execute(
-        rollup_upsert,
-        [
+    ROLLUP_UPSERT.executemany(
+        (
             {"edition": edition, "dimension": dimension, "key": key, "quantity": quantity}
-            for dimension, key in rollup_keys(values)
-        ],
+            for dimension, key in rollup_keys({**values, "day": day})
+        ),
+        on=raw,
     )
 
 
-_UPSERTS: dict[str, tuple[Any, Any]] = {}
+def _tally_upsert(dialect: str) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    tally = TallyCount.__table__
+    statement = insert(tally).values({name: bindparam(name) for name in (*TALLY_KEY, "quantity")})
+    return statement.on_conflict_do_update(
+        index_elements=list(TALLY_KEY),
+        set_={"quantity": tally.c.quantity + statement.excluded.quantity},
+    )
 
 
-def _upserts(dialect: str) -> tuple[Any, Any]:
-    """The two upsert statements of a dialect, built once (Core, so no ORM work per letter)."""
-    if dialect not in _UPSERTS:
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        tally = TallyCount.__table__
-        tally_upsert = insert(tally)
-        tally_upsert = tally_upsert.on_conflict_do_update(
-            index_elements=list(TALLY_KEY),
-            set_={"quantity": tally.c.quantity + tally_upsert.excluded.quantity},
-        )
-        rollup = TallyRollup.__table__
-        rollup_upsert = insert(rollup)
-        rollup_upsert = rollup_upsert.on_conflict_do_update(
-            index_elements=["edition", "dimension", "key"],
-            set_={"quantity": rollup.c.quantity + rollup_upsert.excluded.quantity},
-        )
-        _UPSERTS[dialect] = (tally_upsert, rollup_upsert)
-    return _UPSERTS[dialect]
+def _rollup_upsert(dialect: str) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    rollup = TallyRollup.__table__
+    statement = insert(rollup).values(
+        {name: bindparam(name) for name in ("edition", "dimension", "key", "quantity")}
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["edition", "dimension", "key"],
+        set_={"quantity": rollup.c.quantity + statement.excluded.quantity},
+    )
+
+
+# Run on the raw cursor: every letter and hand count goes through them (see marathon.prepared).
+TALLY_UPSERT = PreparedStatement(_tally_upsert)
+ROLLUP_UPSERT = PreparedStatement(_rollup_upsert)
 
 
 TALLY_KEY = ("edition", "case_id", "kind", "language", "channel", "event_id", "group_id", "day")

@@ -1,0 +1,18 @@
+"""Where the letter templates are: light (no WeasyPrint), for the write path's questions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from marathon.config import PROJECT_ROOT
+
+DEFAULT_TEMPLATES_DIR = PROJECT_ROOT / "letter_templates"
+
+
+def templates_dir() -> Path:
+    """The configured ``LETTER_TEMPLATES_DIR`` (the app's when there is one)."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return Path(current_app.config.get("LETTER_TEMPLATES_DIR") or DEFAULT_TEMPLATES_DIR)
+    return DEFAULT_TEMPLATES_DIR
