@@ -1,7 +1,8 @@
 """Gunicorn settings for Marathon in production (``gunicorn -c deploy/gunicorn.conf.py app:app``).
 
 Sync workers: each request is short (a letter is written in one small transaction; PDFs are
-rendered once in the background by RQ workers), and the live board polls with conditional requests.
+rendered once in the background by RQ workers' render sweeps), and the live board polls with
+conditional requests.
 """
 
 import multiprocessing
