@@ -1,37 +1,28 @@
 """Totals read from the pre-aggregated tally, by any one or two dimensions.
 
 Every figure on the report pages, the exports, the CLI and the public counter comes from
-:func:`totals` (or :func:`public_totals`), which reads ``tally_count`` only: the letter table is
-never scanned, so the cost depends on the number of distinct combinations, not on letters.
+:func:`totals` or :func:`table` (or :func:`public_totals`), which read ``tally_count`` or its
+rollup only (see :mod:`marathon.reports.queries`): the letter table is never scanned, so the cost
+depends on the number of distinct combinations, not on letters.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from marathon.cases.models import LETTER_KINDS, Case
 from marathon.events.models import Event, Group
 from marathon.extensions import db
+from marathon.reports.queries import DIMENSIONS, ReportError, raw_totals
 from marathon.reports.text import tr
-from marathon.tally.models import CHANNELS, ROLLUP_DIMENSIONS, TallyCount
+from marathon.tally.models import CHANNELS
 from marathon.tally.service import rollup_totals
 
-# Dimension name -> tally column. The order is the order of the "by" selector.
-DIMENSIONS: dict[str, Any] = {
-    "case": TallyCount.case_id,
-    "kind": TallyCount.kind,
-    "language": TallyCount.language,
-    "channel": TallyCount.channel,
-    "event": TallyCount.event_id,
-    "group": TallyCount.group_id,
-    "day": TallyCount.day,
-    "edition": TallyCount.edition,
-}
 DIMENSION_LABELS = {
     "case": _l("Case"),
     "kind": _l("Kind"),
@@ -47,18 +38,13 @@ CHANNEL_LABELS = {"online": _l("Online"), "handwritten": _l("Handwritten")}
 MAX_DIMENSIONS = 2
 
 
-class ReportError(ValueError):
-    """A request for totals that cannot be answered as asked (the message says why)."""
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """One line of totals: the value of each requested dimension, its label, and the quantity."""
 
     keys: tuple[Any, ...]
     labels: tuple[str, ...]
     quantity: int
-    sort_key: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     def as_dict(self, by: tuple[str, ...]) -> dict[str, Any]:
         """The row as a flat mapping: ``<dim>`` (stable value), ``<dim>_label``, ``quantity``."""
@@ -68,6 +54,17 @@ class Row:
             data[f"{name}_label"] = label
         data["quantity"] = self.quantity
         return data
+
+
+@dataclass(frozen=True)
+class Table:
+    """A slice of a breakdown's lines (in the order of :func:`totals`) and what all lines add up
+    to: ``count`` lines, ``total`` letters; ``first`` is the position of ``rows[0]`` (from 0)."""
+
+    rows: list[Row]
+    count: int
+    total: int
+    first: int
 
 
 def check_dimensions(by: tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -91,64 +88,6 @@ def check_dimensions(by: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return by
 
 
-def _filtered(statement: Any, edition: int | None, filters: dict, group_ids: list[int] | None):
-    if edition is not None:
-        statement = statement.where(TallyCount.edition == edition)
-    for name, value in (filters or {}).items():
-        if value in (None, ""):
-            continue
-        if name not in DIMENSIONS:
-            raise ReportError(tr(_l("Unknown filter %(name)s.", name=name)))
-        statement = statement.where(DIMENSIONS[name] == value)
-    if group_ids is not None:
-        statement = statement.where(TallyCount.group_id.in_(group_ids or [-1]))
-    return statement
-
-
-def _rollup_answers(
-    edition: int | None, by: tuple[str, ...], filters: dict | None, group_ids: list[int] | None
-) -> bool:
-    """Whether the per-dimension rollup holds this answer (one dimension, whole section)."""
-    active_filters = {
-        name: value for name, value in (filters or {}).items() if value not in (None, "")
-    }
-    return (
-        edition is not None
-        and not active_filters
-        and group_ids is None
-        and len(by) <= 1
-        and (not by or by[0] in ROLLUP_DIMENSIONS)
-    )
-
-
-def _rollup_rows(edition: int, by: tuple[str, ...]) -> list[tuple[Any, ...]]:
-    """Rows shaped like the GROUP BY query's: (key, quantity), keys typed like the tally's."""
-    if not by:
-        return [_RollupRow(sum(rollup_totals(edition, "all").values()))]
-    dimension = by[0]
-    rows = []
-    for key, quantity in rollup_totals(edition, dimension).items():
-        if dimension in ("case", "event", "group"):
-            value: Any = int(key)
-        elif dimension == "day":
-            value = date.fromisoformat(key)
-        else:
-            value = key
-        rows.append(_RollupRow(value, quantity))
-    return rows
-
-
-class _RollupRow(tuple):
-    """A (key, quantity) pair that also answers ``.quantity`` like a result row."""
-
-    def __new__(cls, *items: Any) -> _RollupRow:
-        return super().__new__(cls, items)
-
-    @property
-    def quantity(self) -> int:
-        return self[-1]
-
-
 def totals(
     edition: int | None,
     *,
@@ -160,50 +99,65 @@ def totals(
 
     ``filters`` maps a dimension to the value stored in the tally (ids for case/event/group,
     a ``date`` for day). ``group_ids`` restricts to those groups (a coordinator's view); None
-    means every group (a section admin's). ``edition=None`` spans every edition.
+    means every group (a section admin's). ``edition=None`` spans every edition. The rows are
+    sorted by the first dimension, then the second (case order, event date, group name...).
     """
+    return table(edition, by=by, filters=filters, group_ids=group_ids).rows
+
+
+def table(
+    edition: int | None,
+    *,
+    by: tuple[str, ...] = (),
+    filters: dict[str, Any] | None = None,
+    group_ids: list[int] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> Table:
+    """Lines ``offset`` to ``offset + limit`` of :func:`totals` (all with ``limit=None``), with
+    the count and the total of every line: only the lines returned are labelled. An offset past
+    the end gives the last ``limit`` lines (a page that no longer exists shows the last one)."""
     by = check_dimensions(by)
-    if _rollup_answers(edition, by, filters, group_ids):
-        raw = _rollup_rows(edition, by)  # type: ignore[arg-type]
-    else:
-        columns = [DIMENSIONS[name].label(f"d{index}") for index, name in enumerate(by)]
-        statement = select(*columns, func.sum(TallyCount.quantity).label("quantity"))
-        statement = _filtered(statement, edition, filters or {}, group_ids)
-        if columns:
-            statement = statement.group_by(*columns)
-        raw = db.session.execute(statement).all()
+    raw = raw_totals(edition, by, filters, group_ids)
+    total = sum(int(record[-1] or 0) for record in raw)
     if not by:
-        total = int(raw[0].quantity or 0) if raw else 0
-        return [Row(keys=(), labels=(), quantity=total)]
-    labels = _labels(by, [row[:-1] for row in raw])
+        return Table(rows=[Row(keys=(), labels=(), quantity=total)], count=1, total=total, first=0)
+    described = [_describe(name, {record[i] for record in raw}) for i, name in enumerate(by)]
+    ordered = sorted(raw, key=_order(described))
+    end = None
+    if limit is not None:
+        offset = max(0, min(offset, (len(ordered) - 1) // limit * limit))
+        end = offset + limit
     rows = []
-    for record in raw:
-        keys = tuple(record[:-1])
-        described = [labels[name][key] for name, key in zip(by, keys, strict=True)]
+    for record in ordered[offset:end]:
+        parts = [labels[value] for labels, value in zip(described, record[:-1], strict=True)]
         rows.append(
             Row(
-                keys=tuple(item[0] for item in described),
-                labels=tuple(item[1] for item in described),
-                quantity=int(record.quantity or 0),
-                sort_key=tuple(item[2] for item in described),
+                keys=tuple(part[0] for part in parts),
+                labels=tuple(part[1] for part in parts),
+                quantity=int(record[-1] or 0),
             )
         )
-    rows.sort(key=lambda row: row.sort_key)
-    return rows
+    return Table(rows=rows, count=len(ordered), total=total, first=offset)
+
+
+def _order(described: list[dict[Any, tuple]]) -> Any:
+    """A sort key for raw rows: each value's rank in its dimension's order (a cheap int)."""
+    ranks = []
+    for labels in described:
+        # The stable key breaks ties (two events starting together with the same title).
+        ordered = sorted(
+            labels, key=lambda value, labels=labels: (labels[value][2], labels[value][0])
+        )
+        ranks.append({value: rank for rank, value in enumerate(ordered)})
+    if len(ranks) == 1:
+        return lambda record: ranks[0][record[0]]
+    return lambda record: (ranks[0][record[0]], ranks[1][record[1]])
 
 
 def grand_total(rows: list[Row]) -> int:
     """The sum of a list of rows (the table's totals row)."""
     return sum(row.quantity for row in rows)
-
-
-def _labels(by: tuple[str, ...], keys: list[tuple]) -> dict[str, dict[Any, tuple]]:
-    """For each dimension: raw key -> (stable key, label, sort key). One query per named table."""
-    result: dict[str, dict[Any, tuple]] = {}
-    for index, name in enumerate(by):
-        values = {key[index] for key in keys}
-        result[name] = _describe(name, values)
-    return result
 
 
 def _describe(name: str, values: set) -> dict[Any, tuple]:

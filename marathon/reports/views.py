@@ -1,12 +1,12 @@
-"""Reports pages: totals, charts, exports, offline reports, the public counter.
+"""Reports pages: totals, charts, exports, offline reports.
 
 Thin views: the numbers come from :mod:`marathon.reports.service`, files from
-:mod:`marathon.reports.exports` and :mod:`marathon.reports.transfer`.
+:mod:`marathon.reports.exports` and :mod:`marathon.reports.transfer`. The public counter is in
+:mod:`marathon.reports.counter_views`, the outcomes in :mod:`marathon.reports.outcome_views`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any, NoReturn
 
@@ -38,13 +38,9 @@ from marathon.reports.text import integer_formatter
 
 blueprint = Blueprint("reports", __name__, template_folder="templates")
 
-PUBLIC_MAX_AGE = 30
-# A page shows at most this many lines (a browser chokes on 10,000); the exports have them all.
-PAGE_ROWS = 1000
-EMBED_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "img-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors *"
-)
+# A page shows this many lines of a breakdown, the next ones on further pages (a browser chokes
+# on 10,000 and nobody reads them there); the CSV and JSON exports have every line.
+PAGE_ROWS = 500
 
 
 def fail(status: int, message: str) -> NoReturn:
@@ -80,7 +76,8 @@ def dimension_names(by: tuple[str, ...]) -> str:
     return " × ".join(str(service.DIMENSION_LABELS[name]) for name in by)
 
 
-def _edition() -> int:
+def requested_edition() -> int:
+    """``?edition=`` as a year (400 when it is not one), else the current edition."""
     raw = request.args.get("edition", "")
     if not raw:
         return current_app.config["EDITION"]
@@ -91,7 +88,7 @@ def _edition() -> int:
 
 def _query() -> tuple[int, tuple[str, ...], dict[str, Any], list[int] | None]:
     """Edition, breakdown, filters and visible groups of this request (400 when invalid)."""
-    edition = _edition()
+    edition = requested_edition()
     try:
         by = service.check_dimensions(request.args.getlist("by"))
         filters = service.parse_filters(request.args, edition)
@@ -102,7 +99,7 @@ def _query() -> tuple[int, tuple[str, ...], dict[str, Any], list[int] | None]:
     return edition, by, filters, visible_group_ids(current_user)
 
 
-def _fmt(value: int) -> str:
+def format_number(value: int) -> str:
     """Numbers in the reader's language; the formatter is made once per request."""
     from flask import g
 
@@ -122,12 +119,12 @@ def _charts(edition: int, group_ids: list[int] | None) -> list[Markup]:
             title=_("Letters per day, December %(year)s", year=edition),
             description=_(
                 "%(n)s letters over %(d)s days; the busiest day had %(max)s.",
-                n=_fmt(sum(n for _, n in days)),
+                n=format_number(sum(n for _, n in days)),
                 d=len(days),
-                max=_fmt(max((n for _, n in days), default=0)),
+                max=format_number(max((n for _, n in days), default=0)),
             ),
             uid="chart-days",
-            fmt=_fmt,
+            fmt=format_number,
         ),
         charts.bar_chart(
             [(row.labels[0], row.quantity) for row in per_case],
@@ -135,10 +132,10 @@ def _charts(edition: int, group_ids: list[int] | None) -> list[Markup]:
             description=_(
                 "%(n)s cases, %(t)s letters.",
                 n=len(per_case),
-                t=_fmt(service.grand_total(per_case)),
+                t=format_number(service.grand_total(per_case)),
             ),
             uid="chart-cases",
-            fmt=_fmt,
+            fmt=format_number,
         ),
     ]
     if group_ids is None or len(per_group) > 1:
@@ -148,7 +145,7 @@ def _charts(edition: int, group_ids: list[int] | None) -> list[Markup]:
                 title=_("Letters per group"),
                 description=_("%(n)s groups.", n=len(per_group)),
                 uid="chart-groups",
-                fmt=_fmt,
+                fmt=format_number,
             )
         )
     return [Markup(svg) for svg in made]  # built from escaped parts only
@@ -169,9 +166,18 @@ def _day_labeller():
 @blueprint.route("/reports")
 @role_required("coordinator")
 def index() -> str:
-    """Totals with a one- or two-dimension breakdown, a totals row, and charts."""
+    """Totals with a one- or two-dimension breakdown (a page of lines), a totals row, charts."""
     edition, by, filters, group_ids = _query()
-    rows = service.totals(edition, by=by, filters=filters, group_ids=group_ids)
+    page = max(request.args.get("page", 1, type=int), 1)
+    found = service.table(
+        edition,
+        by=by,
+        filters=filters,
+        group_ids=group_ids,
+        offset=(page - 1) * PAGE_ROWS,
+        limit=PAGE_ROWS,
+    )
+    page = found.first // PAGE_ROWS + 1
     # Plain columns, not ORM objects: an admin's page lists every group and event of the edition.
     groups = db.session.execute(select(Group.id, Group.name).order_by(Group.name)).all()
     events = db.session.execute(
@@ -186,18 +192,27 @@ def index() -> str:
         "reports/index.html",
         edition=edition,
         by=by,
-        rows=rows,
-        total=service.grand_total(rows),
+        table=found,
+        previous_url=_page_url(page - 1) if page > 1 else None,
+        next_url=_page_url(page + 1) if found.first + PAGE_ROWS < found.count else None,
+        # The downloads hold every line: same breakdown and filters, no page.
+        export_args={key: values for key, values in request.args.lists() if key != "page"},
         dimensions=service.DIMENSION_LABELS,
         charts=_charts(edition, group_ids) if not filters else [],
         groups=groups,
         events=events,
-        fmt=_fmt,
+        fmt=integer_formatter(),
         day_label=_day_labeller(),
-        row_limit=PAGE_ROWS,
         args=request.args,
         is_admin=current_user.is_admin,
     )
+
+
+def _page_url(page: int) -> str:
+    """This report with another page of its table (the breakdown and filters kept)."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return url_for("reports.index", **args, _anchor="breakdown")
 
 
 @blueprint.route("/reports/export.csv")
@@ -317,76 +332,14 @@ def import_report() -> Any:
     ).all()
     names = {g.id: g.name for g in groups}
     return render_template(
-        "reports/import.html", form=form, errors=errors, imports=imports, names=names, fmt=_fmt
+        "reports/import.html",
+        form=form,
+        errors=errors,
+        imports=imports,
+        names=names,
+        fmt=format_number,
     ), (422 if errors else 200)
 
 
-@blueprint.route("/reports/counter")
-@role_required("coordinator")
-def counter_snippet() -> str:
-    """The copy-paste snippet that embeds the public counter on another website."""
-    edition = _edition()
-    embed_url = url_for("reports.embed_counter", edition=edition, _external=True)
-    api_url = url_for("reports.public_totals", edition=edition, _external=True)
-    return render_template(
-        "reports/counter.html", edition=edition, embed_url=embed_url, api_url=api_url
-    )
-
-
-# Per process: (database, edition) -> (expiry, body). Anonymous counters on many websites poll
-# this; a few seconds of staleness (config PUBLIC_TOTALS_CACHE_SECONDS, 0 = off) keeps its cost
-# flat whatever the number of letters, while browsers already cache it for 30 s.
-_public_cache: dict[tuple[str, int], tuple[float, str]] = {}
-
-
-def _public_body(edition: int) -> str:
-    import time
-
-    seconds = float(current_app.config.get("PUBLIC_TOTALS_CACHE_SECONDS", 5))
-    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], edition)
-    cached = _public_cache.get(key)
-    now = time.monotonic()
-    if seconds > 0 and cached is not None and cached[0] > now:
-        return cached[1]
-    body = json.dumps(service.public_totals(edition), ensure_ascii=False, sort_keys=True)
-    if seconds > 0:
-        _public_cache[key] = (now + seconds, body)
-    return body
-
-
-@blueprint.route("/api/v1/public/totals")
-def public_totals() -> Response:
-    """Read-only public totals of an edition: cacheable, ETag/304, CORS for embedding."""
-    body = _public_body(_edition())
-    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
-    response = Response(body, mimetype="application/json")
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "ETag"
-    return response.make_conditional(request)
-
-
-@blueprint.route("/embed/counter")
-def embed_counter() -> Response:
-    """A tiny page to put in an iframe on any website; refreshed every minute by counter.js."""
-    edition = _edition()
-    data = json.loads(_public_body(edition))
-    response = Response(
-        render_template(
-            "reports/embed_counter.html",
-            edition=edition,
-            total=data["total"],
-            fmt=_fmt,
-            api_url=url_for("reports.public_totals", edition=edition),
-        )
-    )
-    # This page only is meant to be framed by other sites (the CSP's frame-ancestors wins over
-    # X-Frame-Options in current browsers; the value below is there for the older ones).
-    response.headers["Content-Security-Policy"] = EMBED_POLICY
-    response.headers["X-Frame-Options"] = "ALLOWALL"
-    response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
-    return response
-
-
-from marathon.reports import outcome_views  # noqa: E402,F401  (routes on this blueprint)
+# Routes on this blueprint, in modules of their own.
+from marathon.reports import counter_views, outcome_views  # noqa: E402,F401

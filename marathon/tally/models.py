@@ -12,6 +12,33 @@ from marathon.extensions import db
 CHANNELS = ("online", "handwritten")
 
 
+# The covering indexes of the reports: ``edition``, these columns, then ``quantity``. A crossing of
+# two dimensions is read in the order of one of them, so SQLite sums the counters without sorting
+# them all (see ``marathon.reports.queries``). By case: case x event, group, day, channel. By
+# event: event x group x day, and channel, kind, language by one another or by event, group, day.
+# Case x kind and case x language are read along the case order, a column per kind or language.
+REPORT_INDEXES: dict[str, tuple[str, ...]] = {
+    "ix_tally_count_by_case": (
+        "case_id",
+        "event_id",
+        "group_id",
+        "day",
+        "channel",
+        "kind",
+        "language",
+    ),
+    "ix_tally_count_by_event": (
+        "event_id",
+        "group_id",
+        "day",
+        "channel",
+        "kind",
+        "language",
+        "case_id",
+    ),
+}
+
+
 class TallyCount(db.Model):
     """How many letters one combination of dimensions holds.
 
@@ -32,20 +59,9 @@ class TallyCount(db.Model):
             "day",
             name="uq_tally_count_key",
         ),
-        # Covering index for reports: every totals query filters on edition and sums quantity,
-        # so SQLite and PostgreSQL answer from the index alone (1.1 s -> 0.07 s at 180k rows).
-        Index(
-            "ix_tally_count_report",
-            "edition",
-            "case_id",
-            "kind",
-            "language",
-            "channel",
-            "event_id",
-            "group_id",
-            "day",
-            "quantity",
-        ),
+        # Covering (quantity last): the reports read the index alone. Each one costs every letter
+        # an index update: about 0.02-0.04 ms on SQLite (bench: 180,000 counters).
+        *(Index(name, "edition", *columns, "quantity") for name, columns in REPORT_INDEXES.items()),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
