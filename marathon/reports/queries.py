@@ -24,19 +24,16 @@ from sqlalchemy import Select, func, select
 
 from marathon.extensions import db
 from marathon.reports.text import tr
-from marathon.tally.models import REPORT_INDEXES, ROLLUP_DIMENSIONS, TallyCount, TallyRollup
+from marathon.tally.models import (
+    DIMENSION_COLUMNS,
+    REPORT_INDEXES,
+    ROLLUP_DIMENSIONS,
+    TallyCount,
+    TallyRollup,
+)
 
 # Dimension name -> tally column. The order is the order of the "by" selector.
-DIMENSIONS: dict[str, Any] = {
-    "case": TallyCount.case_id,
-    "kind": TallyCount.kind,
-    "language": TallyCount.language,
-    "channel": TallyCount.channel,
-    "event": TallyCount.event_id,
-    "group": TallyCount.group_id,
-    "day": TallyCount.day,
-    "edition": TallyCount.edition,
-}
+DIMENSIONS: dict[str, Any] = DIMENSION_COLUMNS
 
 
 # Distinct values a column typically adds to an index prefix in an edition (20 cases, 500 events

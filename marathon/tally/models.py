@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Date, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -74,6 +75,19 @@ class TallyCount(db.Model):
     group_id: Mapped[int] = mapped_column(Integer, default=0, index=True)
     day: Mapped[date] = mapped_column(Date)
     quantity: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# Dimension name -> its column in ``tally_count``, in the order reports offer them.
+DIMENSION_COLUMNS: dict[str, Any] = {
+    "case": TallyCount.case_id,
+    "kind": TallyCount.kind,
+    "language": TallyCount.language,
+    "channel": TallyCount.channel,
+    "event": TallyCount.event_id,
+    "group": TallyCount.group_id,
+    "day": TallyCount.day,
+    "edition": TallyCount.edition,
+}
 
 
 # The single dimensions kept in ``tally_rollup``: a total by one of them never scans the tally.

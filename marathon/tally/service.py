@@ -12,7 +12,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.prepared import PreparedStatement, db_date, raw_connection
-from marathon.tally.models import TallyCount, TallyRollup
+from marathon.tally.models import (
+    DIMENSION_COLUMNS,
+    ROLLUP_DIMENSIONS,
+    TallyCount,
+    TallyRollup,
+)
 
 
 def add_to_tally(
@@ -112,16 +117,7 @@ def rebuild_rollup() -> int:
 
     begin_write()
     db.session.execute(delete(TallyRollup))
-    columns = {
-        "all": None,
-        "case": TallyCount.case_id,
-        "kind": TallyCount.kind,
-        "language": TallyCount.language,
-        "channel": TallyCount.channel,
-        "event": TallyCount.event_id,
-        "group": TallyCount.group_id,
-        "day": TallyCount.day,
-    }
+    columns = {dimension: DIMENSION_COLUMNS.get(dimension) for dimension in ROLLUP_DIMENSIONS}
     count = 0
     for dimension, column in columns.items():
         keys = [column] if column is not None else []
