@@ -15,6 +15,7 @@ import hashlib
 import io
 import zlib
 from array import array
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
@@ -36,6 +37,8 @@ from pypdf.generic import (
 _SKIPPED_PAGE_KEYS = {"/Parent", "/Annots", "/B", "/StructParents", "/Tabs", "/Metadata"}
 _IN_PROGRESS = -1
 OBJECTS_PER_STREAM = 200
+LARGE_OBJECT_BYTES = 2048
+SMALL_OBJECTS_REMEMBERED = 4096
 
 
 def _ref(number: int) -> IndirectObject:
@@ -55,7 +58,12 @@ class PdfStreamWriter:
         self._field3 = array("l", [0])
         self._pending: list[tuple[int, bytes]] = []  # small objects for the next object stream
         self._kids: list[int] = []
+        # Digest -> object number of what was written, to write identical objects once. Large
+        # objects (fonts, pictures: the ones worth it) are remembered for the whole file; small
+        # ones in a bounded LRU, since every letter brings a dozen that never come back and the
+        # small ones shared by all letters stay recent anyway.
         self._seen: dict[bytes, int] = {}
+        self._seen_small: OrderedDict[bytes, int] = OrderedDict()
         output.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
         self._pages_number = self._reserve()
         self._catalog_number = self._reserve()
@@ -119,11 +127,16 @@ class PdfStreamWriter:
         packable = not isinstance(obj, StreamObject)
         if number is None and self.dedupe:
             digest = hashlib.sha256(body).digest()
-            known = self._seen.get(digest)
+            index = self._seen if len(body) >= LARGE_OBJECT_BYTES else self._seen_small
+            known = index.get(digest)
             if known is not None:
+                if index is self._seen_small:
+                    self._seen_small.move_to_end(digest)
                 return known
             number = self._reserve()
-            self._seen[digest] = number
+            index[digest] = number
+            if len(self._seen_small) > SMALL_OBJECTS_REMEMBERED:
+                self._seen_small.popitem(last=False)
         elif number is None:
             number = self._reserve()
         self._write_at(number, body, packable=packable)
