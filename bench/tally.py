@@ -334,7 +334,7 @@ def bulk_letters(app, world: dict, count: int) -> float:
 
     from marathon.cases.models import Case
     from marathon.database import begin_write
-    from marathon.events.service import today_local
+    from marathon.events.clock import today_local
     from marathon.extensions import db
     from marathon.tally.service import add_to_tally
 

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from marathon.accounts.service import create_user
 from marathon.cases.models import Case
 from marathon.events import service as events
+from marathon.events.clock import today_local
 from marathon.extensions import db
 from marathon.tally.service import add_to_tally
 
@@ -107,7 +108,7 @@ def make_world(app: Flask, *, users: bool = True) -> World:
             event_brest=ev_brest.id,
             code_lyon=ev_lyon.join_code,
             code_brest=ev_brest.join_code,
-            hand_day=events.today_local(),
+            hand_day=today_local(),
         )
 
 

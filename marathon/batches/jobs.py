@@ -15,21 +15,18 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
-import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select, update
 
 from marathon.batches.models import Batch
+from marathon.batches.rendering import LetterFailed, render_missing
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.letters.models import Letter
@@ -38,7 +35,6 @@ log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 25  # letters between two progress writes
 PROGRESS_SECONDS = 1.0  # ... or this long, whichever comes first
-POOL_THRESHOLD = 24  # fewer letters to render than this: render them here (no pool start-up)
 ID_CHUNK = 500
 
 
@@ -90,7 +86,7 @@ def build_batch(batch_id: int) -> None:
         missing = _missing_pdfs(run.letter_ids)
         run.total = len(missing) + len(run.letter_ids)
         run.progress(0, force=True)
-        _render_missing(run, missing)
+        render_missing(missing, run.progress)
         path, pages = _assemble(run)
         final = path.with_name(f"batch-{run.batch_id}-{run.attempt}-{run.product}.pdf")
         os.replace(path, final)
@@ -215,90 +211,6 @@ def _pdf_file(row: _Row) -> Path | None:
 
 def _missing_pdfs(letter_ids: list[int]) -> list[int]:
     return [row.id for row in _rows(letter_ids) if _pdf_file(row) is None]
-
-
-# --- rendering ----------------------------------------------------------------------------------
-
-
-class LetterFailed(RuntimeError):
-    """A letter could not be rendered; carries its id (never its content)."""
-
-    def __init__(self, letter_id: int, cause: str) -> None:
-        super().__init__(f"letter {letter_id}: {cause}")
-        self.letter_id = letter_id
-
-
-def _render_one(letter_id: int) -> int:
-    from marathon.letters.jobs import render_letter
-
-    try:
-        render_letter(letter_id)
-    except Exception as exc:
-        db.session.rollback()
-        raise LetterFailed(letter_id, type(exc).__name__) from None
-    return letter_id
-
-
-_pool_app: Flask | None = None
-
-
-def _pool_init(settings: dict[str, Any] | None, app: Flask | None = None) -> None:
-    """A pool process pushes an app context: the parent's app when forked, else a new one."""
-    global _pool_app
-    if app is not None:
-        _pool_app = app
-        with app.app_context():
-            db.engine.dispose(close=False)  # never share the parent's connections
-    else:
-        from marathon import create_app
-
-        _pool_app = create_app(settings)
-    _pool_app.app_context().push()
-
-
-def _picklable_settings(app: Flask) -> dict[str, Any]:
-    settings: dict[str, Any] = {"INSTANCE_PATH": app.instance_path}
-    for key, value in app.config.items():
-        try:
-            pickle.dumps(value)
-        except Exception:
-            continue
-        settings[key] = value
-    settings["JOBS_EAGER"] = True  # a pool process never queues anything itself
-    return settings
-
-
-def pool_size() -> int:
-    """Processes that render letters: every core (``BATCH_RENDER_PROCESSES`` overrides)."""
-    configured = current_app.config.get("BATCH_RENDER_PROCESSES")
-    return int(configured) if configured else max(1, os.cpu_count() or 1)
-
-
-def _render_missing(run: _Run, missing: list[int]) -> None:
-    if not missing:
-        return
-    processes = min(pool_size(), len(missing))
-    if len(missing) < POOL_THRESHOLD or processes == 1:
-        for count, letter_id in enumerate(missing, start=1):
-            _render_one(letter_id)
-            run.progress(count)
-        return
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    # Forked when this process has one thread (an RQ work horse, the CLI): the children start
-    # with everything imported. Spawned otherwise (a web process running in-process jobs):
-    # forking a process with threads can deadlock the child.
-    if threading.active_count() == 1:
-        context, initargs = get_context("fork"), (None, app)
-    else:
-        context, initargs = get_context("spawn"), (_picklable_settings(app), None)
-    with ProcessPoolExecutor(
-        max_workers=processes, mp_context=context, initializer=_pool_init, initargs=initargs
-    ) as pool:
-        chunksize = max(1, min(16, len(missing) // (processes * 4)))
-        for count, _letter_id in enumerate(
-            pool.map(_render_one, missing, chunksize=chunksize), start=1
-        ):
-            run.progress(count)
 
 
 # --- assembly -----------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from marathon.cases.models import LETTER_KINDS
+from marathon.events.clock import as_utc
 from marathon.events.models import Event, HandCount
-from marathon.events.service import as_utc, event_cases, event_tally, is_open
+from marathon.events.service import event_cases, event_tally, is_open
 from marathon.extensions import db
 from marathon.letters.models import Letter
 from marathon.tally.models import TallyCount

@@ -5,9 +5,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app, session
 from flask_babel import gettext as _
@@ -16,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marathon.cases.models import LETTER_KINDS, Case
 from marathon.database import begin_write
+from marathon.events.clock import as_utc, local_to_utc, today_local
 from marathon.events.models import Event, Group, HandCount
 from marathon.extensions import db
 from marathon.prepared import PreparedStatement, RawConnection, read_datetime
@@ -31,38 +31,6 @@ MAX_HAND_COUNT = 10_000
 
 class EventError(ValueError):
     """A change that was refused; the message says what to fix."""
-
-
-# -- time ------------------------------------------------------------------------------------
-
-
-def section_zone() -> ZoneInfo:
-    """The section's time zone (events are entered and shown in it)."""
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def as_utc(moment: datetime) -> datetime:
-    """An aware UTC datetime (SQLite hands back naive UTC)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def to_local(moment: datetime) -> datetime:
-    """``moment`` in the section's time zone."""
-    return as_utc(moment).astimezone(section_zone())
-
-
-def local_to_utc(moment: datetime) -> datetime:
-    """A naive wall-clock time typed in the section's zone, as aware UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=section_zone())
-    return moment.astimezone(UTC)
-
-
-def today_local() -> date:
-    """Today in the section's time zone (the tally's day)."""
-    return datetime.now(section_zone()).date()
 
 
 def is_open(event: Event) -> bool:

@@ -33,6 +33,7 @@ from marathon.accounts.models import User
 from marathon.cases.models import LETTER_KINDS, Case
 from marathon.events import service
 from marathon.events.board import board_data, board_etag
+from marathon.events.clock import to_local
 from marathon.events.forms import EventForm, GroupForm, HandCountForm, JoinForm
 from marathon.events.models import Event
 from marathon.extensions import db
@@ -245,8 +246,8 @@ def edit(event_id: int) -> Any:
     form = EventForm(obj=None if request.method == "POST" else event)
     form.group_id.choices = [(event.group_id, event.group.name)]
     if request.method == "GET":
-        form.starts_at.data = service.to_local(event.starts_at).replace(tzinfo=None)
-        form.ends_at.data = service.to_local(event.ends_at).replace(tzinfo=None)
+        form.starts_at.data = to_local(event.starts_at).replace(tzinfo=None)
+        form.ends_at.data = to_local(event.ends_at).replace(tzinfo=None)
     form.group_id.data = event.group_id
     if form.validate_on_submit():
         try:
