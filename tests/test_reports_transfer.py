@@ -10,7 +10,7 @@ from reports_support import EDITION, PASSWORD, login, make_world
 
 from marathon.events.models import HandCount
 from marathon.extensions import db
-from marathon.reports import service, transfer
+from marathon.reports import report_file, service, transfer
 from marathon.reports.models import ReportImport
 
 
@@ -76,21 +76,21 @@ def test_round_trip_adds_the_totals_to_the_chosen_group_once(app, runner, world,
 def test_import_defaults_to_the_group_of_the_same_name(app, runner, world):
     document = _export(runner, world.code_lyon)
     with app.app_context():
-        result = transfer.import_report(transfer.parse_report(json.dumps(document)))
+        result = transfer.import_report(report_file.parse_report(json.dumps(document)))
         assert result.created and result.quantity == 10
         assert result.report_import.group_id == world.lyon
 
 
 def _refused(app, raw: bytes | str, expected: str) -> None:
     before = _state(app)
-    with app.app_context(), pytest.raises(transfer.ReportFileError) as caught:
-        transfer.import_report(transfer.parse_report(raw))
+    with app.app_context(), pytest.raises(report_file.ReportFileError) as caught:
+        transfer.import_report(report_file.parse_report(raw))
     assert any(expected in reason for reason in caught.value.reasons), caught.value.reasons
     assert _state(app) == before
 
 
 def _resign(document: dict) -> str:
-    document["checksum"] = transfer.checksum(document)
+    document["checksum"] = report_file.checksum(document)
     return json.dumps(document)
 
 
@@ -139,7 +139,7 @@ def test_shared_key_signs_and_detects_tampering(app, runner, world):
         tampered["totals"][0]["quantity"] += 1
         # Recomputing a plain SHA-256 is not enough to pass when a key is configured.
         tampered["checksum"] = (
-            "sha256:" + __import__("hashlib").sha256(transfer.canonical(tampered)).hexdigest()
+            "sha256:" + __import__("hashlib").sha256(report_file.canonical(tampered)).hexdigest()
         )
         _refused(app, json.dumps(tampered), "only accepts reports signed")
         app.config["REPORT_SIGNING_KEY"] = "another-key"

@@ -20,12 +20,10 @@ from marathon.cases.checks import (
     TEXT_FIELDS,
     CaseFileError,
     Collector,
-    OutcomeData,
     _,
     check_photo,
     country_code,
     read_address,
-    read_outcomes,
     read_texts,
     read_themes_file,
     read_toml,
@@ -34,6 +32,7 @@ from marathon.cases.checks import (
     unknown_keys,
 )
 from marathon.cases.models import LETTER_KINDS
+from marathon.cases.outcome_checks import OutcomeData, read_outcomes
 
 __all__ = [
     "PHOTO_TYPES",

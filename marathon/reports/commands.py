@@ -66,7 +66,7 @@ def register(group: click.Group) -> None:
         """Import an offline event's report file; a file already imported counts once."""
         from marathon.events.models import Group
         from marathon.extensions import db
-        from marathon.reports import transfer
+        from marathon.reports import report_file, transfer
 
         group_id = None
         if group_name:
@@ -74,9 +74,9 @@ def register(group: click.Group) -> None:
             if group_id is None:
                 raise click.UsageError(f"No group named {group_name}.")
         try:
-            document = transfer.parse_report(path.read())
+            document = report_file.parse_report(path.read())
             result = transfer.import_report(document, group_id=group_id)
-        except transfer.ReportFileError as error:
+        except report_file.ReportFileError as error:
             click.echo("Refused, nothing was counted:", err=True)
             for reason in error.reasons:
                 click.echo(f"- {reason}", err=True)

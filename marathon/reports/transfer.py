@@ -1,60 +1,37 @@
 """Reports of offline events: exported on a laptop, imported by the section's instance.
 
-File format (JSON, UTF-8)::
-
-    {"format": "marathon-report", "version": 1, "report_id": "<uuid4>", "edition": 2025,
-     "group": {"name": "..."}, "event": {"title": "...", "code": "...", "starts_at": "<ISO>"},
-     "totals": [{"case": "<slug>", "kind": "appeal|card|postcard", "language": "fr",
-                 "channel": "online|handwritten", "day": "YYYY-MM-DD", "quantity": 12}],
-     "created_at": "<ISO>", "checksum": "hmac-sha256:<hex>" | "sha256:<hex>"}
-
-The checksum covers the canonical JSON (sorted keys, no spaces, UTF-8) of every other field.
-With a key shared between the laptop and the section (config ``REPORT_SIGNING_KEY``) it is an
-HMAC-SHA256: it detects damage *and* tampering. Without one it is a plain SHA-256: it detects a
-damaged file, but anyone who edits a number can recompute it, so it does NOT prove the file is
-genuine. An instance that has a key refuses unsigned files.
-
-Importing checks everything first and changes nothing on any error; a report id imported once is
-never counted again.
+The file format and its checks are in :mod:`marathon.reports.report_file`. Importing checks
+everything first and changes nothing on any error; a report id imported once is never counted
+again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from flask import current_app, has_request_context
+from flask import has_request_context
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from marathon.cases.models import LETTER_KINDS, Case
+from marathon.cases.models import Case
 from marathon.database import begin_write
 from marathon.events.models import Event, Group, HandCount
 from marathon.extensions import db
 from marathon.reports.models import ReportImport
+from marathon.reports.report_file import (
+    FORMAT,
+    VERSION,
+    ReportFileError,
+    checksum,
+)
 from marathon.reports.text import tr
-from marathon.tally.models import CHANNELS, TallyCount
+from marathon.tally.models import TallyCount
 from marathon.tally.service import add_to_tally
-
-FORMAT = "marathon-report"
-VERSION = 1
-MAX_LINE_QUANTITY = 1_000_000
-MAX_LINES = 100_000
-
-
-class ReportFileError(ValueError):
-    """The file is refused; ``reasons`` say what is wrong, nothing was changed."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
 
 
 @dataclass
@@ -65,30 +42,6 @@ class ImportResult:
     created: bool
     quantity: int
     message: str
-
-
-def _signing_key() -> bytes | None:
-    key = current_app.config.get("REPORT_SIGNING_KEY")
-    return key.encode() if isinstance(key, str) and key else key or None
-
-
-def canonical(document: dict[str, Any]) -> bytes:
-    """The bytes the checksum covers: every field but ``checksum``, canonical JSON."""
-    rest = {key: value for key, value in document.items() if key != "checksum"}
-    return json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def checksum(document: dict[str, Any]) -> str:
-    """``hmac-sha256:<hex>`` with the configured shared key, else ``sha256:<hex>``."""
-    key = _signing_key()
-    if key:
-        return "hmac-sha256:" + hmac.new(key, canonical(document), hashlib.sha256).hexdigest()
-    return "sha256:" + hashlib.sha256(canonical(document)).hexdigest()
-
-
-def edition_window(edition: int) -> tuple[date, date]:
-    """Days that may count for an edition: 1 January of its year to 31 March of the next."""
-    return date(edition, 1, 1), date(edition + 1, 3, 31)
 
 
 def build_report(event: Event) -> dict[str, Any]:
@@ -133,166 +86,6 @@ def build_report(event: Event) -> dict[str, Any]:
     }
     document["checksum"] = checksum(document)
     return document
-
-
-def parse_report(raw: bytes | str) -> dict[str, Any]:
-    """Decode and validate a report file; raise :class:`ReportFileError` with every reason."""
-    try:
-        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
-        document = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ReportFileError(
-            [tr(_l("The file is not valid JSON: it is damaged or truncated."))]
-        ) from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ReportFileError([tr(_l("This is not a Marathon report file."))])
-    if document.get("version") != VERSION or isinstance(document.get("version"), bool):
-        raise ReportFileError(
-            [
-                tr(
-                    _l(
-                        "Report version %(found)s is not supported (this instance reads "
-                        "version %(version)s).",
-                        found=document.get("version"),
-                        version=VERSION,
-                    )
-                )
-            ]
-        )
-    reasons = _check_fields(document)
-    if reasons:
-        raise ReportFileError(reasons)
-    _verify_checksum(document)
-    reasons = _check_totals(document)
-    if reasons:
-        raise ReportFileError(reasons)
-    return document
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _check_fields(document: dict[str, Any]) -> list[str]:
-    reasons: list[str] = []
-    try:
-        uuid.UUID(str(document.get("report_id")))
-    except ValueError:
-        reasons.append(tr(_l("The report id is missing or is not a UUID.")))
-    if not _is_int(document.get("edition")):
-        reasons.append(tr(_l("The edition must be a year (a whole number).")))
-    group = document.get("group")
-    if not isinstance(group, dict) or not isinstance(group.get("name"), str) or not group["name"]:
-        reasons.append(tr(_l("The group's name is missing.")))
-    event = document.get("event")
-    if not isinstance(event, dict) or not all(
-        isinstance(event.get(key), str) for key in ("title", "code", "starts_at")
-    ):
-        reasons.append(tr(_l("The event needs a title, a code and a start time.")))
-    if not isinstance(document.get("totals"), list):
-        reasons.append(tr(_l("The totals are missing.")))
-    elif len(document["totals"]) > MAX_LINES:
-        reasons.append(tr(_l("The file has too many lines of totals.")))
-    if not isinstance(document.get("checksum"), str):
-        reasons.append(tr(_l("The checksum is missing.")))
-    return reasons
-
-
-def _verify_checksum(document: dict[str, Any]) -> None:
-    given = document["checksum"]
-    algorithm, _, _ = given.partition(":")
-    key = _signing_key()
-    if algorithm == "hmac-sha256" and not key:
-        raise ReportFileError(
-            [
-                tr(
-                    _l(
-                        "This report is signed with a shared key, but this instance has no "
-                        "REPORT_SIGNING_KEY configured to check it."
-                    )
-                )
-            ]
-        )
-    if algorithm == "sha256" and key:
-        raise ReportFileError(
-            [
-                tr(
-                    _l(
-                        "This report is not signed, and this instance only accepts reports "
-                        "signed with the section's shared key (REPORT_SIGNING_KEY)."
-                    )
-                )
-            ]
-        )
-    if algorithm not in ("sha256", "hmac-sha256") or not hmac.compare_digest(
-        given, checksum(document)
-    ):
-        raise ReportFileError(
-            [
-                tr(
-                    _l(
-                        "The checksum does not match: the file was damaged or changed after it "
-                        "was exported. Ask the group for the original file."
-                    )
-                )
-            ]
-        )
-
-
-def _check_totals(document: dict[str, Any]) -> list[str]:
-    reasons: list[str] = []
-    first, last = edition_window(document["edition"])
-    slugs = set(
-        db.session.scalars(select(Case.slug).where(Case.edition == document["edition"])).all()
-    )
-    keys = {"case", "kind", "language", "channel", "day", "quantity"}
-    for number, line in enumerate(document["totals"], start=1):
-        if not isinstance(line, dict) or set(line) != keys:
-            reasons.append(tr(_l("Line %(n)s of the totals is malformed.", n=number)))
-            continue
-        if line["case"] not in slugs:
-            reasons.append(
-                tr(
-                    _l(
-                        "Line %(n)s: unknown case %(slug)s in edition %(edition)s.",
-                        n=number,
-                        slug=line["case"],
-                        edition=document["edition"],
-                    )
-                )
-            )
-        if line["kind"] not in LETTER_KINDS:
-            reasons.append(
-                tr(_l("Line %(n)s: unknown kind %(kind)s.", n=number, kind=line["kind"]))
-            )
-        if line["channel"] not in CHANNELS:
-            reasons.append(tr(_l("Line %(n)s: unknown channel.", n=number)))
-        if not isinstance(line["language"], str) or len(line["language"]) > 10:
-            reasons.append(tr(_l("Line %(n)s: the language is not valid.", n=number)))
-        try:
-            day = date.fromisoformat(line["day"])
-            if not first <= day <= last:
-                reasons.append(
-                    tr(
-                        _l(
-                            "Line %(n)s: the day %(day)s is outside edition %(edition)s.",
-                            n=number,
-                            day=line["day"],
-                            edition=document["edition"],
-                        )
-                    )
-                )
-        except (TypeError, ValueError):
-            reasons.append(tr(_l("Line %(n)s: the day must be written YYYY-MM-DD.", n=number)))
-        quantity = line["quantity"]
-        if not _is_int(quantity) or not 0 <= quantity <= MAX_LINE_QUANTITY:
-            reasons.append(
-                tr(_l("Line %(n)s: the quantity must be a whole number, 0 or more.", n=number))
-            )
-        if len(reasons) >= 20:
-            reasons.append(tr(_l("(further problems not listed)")))
-            break
-    return reasons
 
 
 def default_group(document: dict[str, Any]) -> Group | None:

@@ -31,7 +31,7 @@ from werkzeug.exceptions import default_exceptions
 from marathon.accounts.access import admin_required, require_group, role_required, visible_group_ids
 from marathon.events.models import Event, Group
 from marathon.extensions import db
-from marathon.reports import charts, exports, service, transfer
+from marathon.reports import charts, exports, report_file, service, transfer
 from marathon.reports.forms import ImportForm
 from marathon.reports.models import ReportImport
 from marathon.reports.text import integer_formatter
@@ -318,11 +318,11 @@ def import_report() -> Any:
     errors: list[str] = []
     if form.validate_on_submit():
         try:
-            document = transfer.parse_report(form.report.data.read())
+            document = report_file.parse_report(form.report.data.read())
             result = transfer.import_report(
                 document, group_id=form.group_id.data or None, user_id=current_user.id
             )
-        except transfer.ReportFileError as error:
+        except report_file.ReportFileError as error:
             errors = error.reasons
         else:
             flash(result.message, "success" if result.created else "warning")
