@@ -20,11 +20,8 @@ separate workers render: the web tier only counts.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,30 +39,16 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("MARATHON_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 
-
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def request(port: int, method: str, path: str, body: bytes | None = None, headers=None):
-    """One request on a fresh connection (gunicorn's sync workers close after each answer)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        connection.close()
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load_support import (  # noqa: E402
+    free_port,
+    percentile,
+    request,
+    run_clients,
+    server_cpu_seconds,
+    stop_server,
+)
+from tally_board import bulk_letters, measure_board  # noqa: E402
 
 # -- set-up ----------------------------------------------------------------------------------
 
@@ -179,49 +162,7 @@ def start_server(
     raise SystemExit((instance / "gunicorn.log").read_text()[-3000:])
 
 
-def stop_server(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 # -- load ------------------------------------------------------------------------------------
-
-
-def run_clients(clients: int, per_client: int, job) -> tuple[float, list[float], list[str]]:
-    """``clients`` threads each calling ``job(client, n)`` ``per_client`` times, all at once."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(clients + 1)
-
-    def worker(index: int) -> None:
-        mine: list[float] = []
-        barrier.wait()
-        for n in range(per_client):
-            began = time.perf_counter()
-            try:
-                problem = job(index, n)
-            except OSError as error:
-                problem = repr(error)
-            mine.append(time.perf_counter() - began)
-            if problem:
-                with lock:
-                    errors.append(problem)
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - began, latencies, errors
 
 
 def counted(app, event_id: int) -> tuple[int, int]:
@@ -243,20 +184,6 @@ def counted(app, event_id: int) -> tuple[int, int]:
         )
         db.session.remove()
     return int(letters), int(tally)
-
-
-def server_cpu_seconds(process: subprocess.Popen) -> float:
-    """CPU time (user + system) used so far by the gunicorn workers (children of the master)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-    for child in children:
-        try:
-            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
 
 
 def measure_n(app, process, port: int, world: dict, clients: int, total: int) -> dict:
@@ -325,96 +252,6 @@ def measure_n(app, process, port: int, world: dict, clients: int, total: int) ->
         "doubled": max(0, max(added_letters, added_tally) - len(accepted)),
         "errors": len(errors) + len(submit_errors),
         "error_sample": (errors + submit_errors)[:2],
-    }
-
-
-def bulk_letters(app, world: dict, count: int) -> float:
-    """Insert ``count`` letters (half for the event) and their tally rows, in one SQL statement."""
-    from sqlalchemy import DateTime, bindparam, select, text
-
-    from marathon.cases.models import Case
-    from marathon.database import begin_write
-    from marathon.events.clock import today_local
-    from marathon.extensions import db
-    from marathon.tally.service import add_to_tally
-
-    began = time.perf_counter()
-    with app.app_context():
-        cases = list(db.session.execute(select(Case.id, Case.edition).order_by(Case.id)))
-        pick = " ".join(f"WHEN {i} THEN {case_id}" for i, (case_id, _e) in enumerate(cases))
-        postgres = db.engine.dialect.name == "postgresql"
-        series = (
-            "generate_series(1, :count) AS s(g)"
-            if postgres
-            else "(WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s "
-            "WHERE g < :count) SELECT g FROM s) AS s"
-        )
-        token = "md5(g::text || :run)" if postgres else "lower(hex(randomblob(16)))"
-        statement = text(
-            "INSERT INTO letter (code, idempotency_key, private_token, case_id, kind, language,"
-            " paper, event_id, group_id, sender_name, share_first_name, display_name, status,"
-            " created_at) "
-            f"SELECT 'B' || g, 'bulk:' || :run || ':' || g, {token},"
-            f" CASE g % {len(cases)} {pick} END, 'appeal', 'fr', 'a4',"
-            " CASE WHEN g % 2 = 0 THEN :event END, CASE WHEN g % 2 = 0 THEN :grp END,"
-            " 'Bulk Writer', true, 'Bulk', 'written', :now "
-            f"FROM {series}"
-        ).bindparams(bindparam("now", type_=DateTime(timezone=True)))
-        begin_write()
-        db.session.execute(
-            statement,
-            {
-                "count": count,
-                "run": world["run"],
-                "event": world["event_id"],
-                "grp": world["group_id"],
-                "now": datetime.now(UTC),
-            },
-        )
-        tally: dict[tuple, int] = {}
-        for g in range(1, count + 1):
-            case_id, edition = cases[g % len(cases)]
-            key = (edition, case_id, world["event_id"] if g % 2 == 0 else None)
-            tally[key] = tally.get(key, 0) + 1
-        for (edition, case_id, event_id), quantity in tally.items():
-            add_to_tally(
-                edition=edition,
-                case_id=case_id,
-                kind="appeal",
-                language="fr",
-                channel="online",
-                day=today_local(),
-                quantity=quantity,
-                event_id=event_id,
-                group_id=world["group_id"] if event_id else None,
-            )
-        db.session.commit()
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
-        db.session.remove()
-    return time.perf_counter() - began
-
-
-def measure_board(port: int, code: str, samples: int) -> dict:
-    path = f"/events/{code}/board.json"
-    full, conditional = [], []
-    status, headers, body = request(port, "GET", path)
-    etag = headers.get("ETag")
-    total = json.loads(body)["total"]
-    for _ in range(samples):
-        began = time.perf_counter()
-        request(port, "GET", path)
-        full.append(time.perf_counter() - began)
-        began = time.perf_counter()
-        status, _h, _b = request(port, "GET", path, headers={"If-None-Match": etag})
-        conditional.append(time.perf_counter() - began)
-        assert status == 304, status
-    return {
-        "board_total": total,
-        "full_p50_ms": round(percentile(full, 0.5) * 1000, 1),
-        "full_p95_ms": round(percentile(full, 0.95) * 1000, 1),
-        "not_modified_p50_ms": round(percentile(conditional, 0.5) * 1000, 1),
-        "not_modified_p95_ms": round(percentile(conditional, 0.95) * 1000, 1),
     }
 
 
