@@ -151,3 +151,27 @@ def test_a_new_template_file_is_offered_without_a_restart(app, tmp_path):
         assert "it" not in before
         (folder / "postcard" / "it.html").write_text((folder / "postcard" / "fr.html").read_text())
         assert template_languages("postcard") == [*before, "it"]
+
+
+class TestRedisDown:
+    @pytest.fixture
+    def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
+        app_config["JOBS_EAGER"] = False
+        app_config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+        return app_config
+
+    def test_a_letter_is_saved_counted_and_downloadable_while_redis_is_down(
+        self, loaded_cases, caplog
+    ):
+        from marathon.tally.service import case_total
+
+        app = loaded_cases
+        client = app.test_client()
+        with caplog.at_level(logging.WARNING):
+            letter = _write(client, "Ana Lopez")
+        assert "Could not ask for the render" in caplog.text
+        with app.app_context():
+            case_id = db.session.scalar(select(Letter.case_id))
+            assert case_total(case_id) == 1
+        response = client.get(letter["pdf_url"].replace("http://localhost", ""))
+        assert response.status_code == 200 and response.data.startswith(b"%PDF")

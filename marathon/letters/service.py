@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
@@ -242,9 +243,17 @@ def write_letter(
             if existing is None:
                 raise RuntimeError("an idempotency key clashed with no letter")
             return existing, False
-        request_sweep("marathon.letters.jobs.render_pending_letters")
+        _ask_for_render()
         return letter, True
     raise AssertionError("unreachable")
+
+
+def _ask_for_render() -> None:
+    try:
+        request_sweep("marathon.letters.jobs.render_pending_letters")
+    except Exception:
+        # The letter is saved and counted: its PDF is rendered on download or in its batch.
+        current_app.logger.warning("Could not ask for the render of new letters", exc_info=True)
 
 
 class _SuggestionNeeded(Exception):
