@@ -160,3 +160,29 @@ def test_no_letters_gives_a_message_not_an_error(client, world):
     )
     assert response.status_code == 200
     assert b"flash-error" in response.data
+
+
+class TestQueueDown:
+    @pytest.fixture
+    def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
+        app_config["JOBS_EAGER"] = False
+        app_config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+        app_config["RATELIMIT_PREFIX"] = "queue-down:"
+        return app_config
+
+    def test_a_batch_started_while_the_queue_is_down_says_so_and_can_be_retried(
+        self, client, world, loaded_cases
+    ):
+        login(client, "c@example.org")
+        response = client.post(
+            "/batches/new",
+            data={"product": "letters", "paper": "a4", "group_id": str(world["mine"]), "start": 1},
+        )
+        assert response.status_code in (302, 303), response.status_code
+        page = client.get(response.headers["Location"])
+        assert page.status_code == 200
+        assert b"the job queue is unreachable" in page.data
+        with loaded_cases.app_context():
+            batch = db.session.scalars(db.select(Batch)).one()
+            assert batch.status == "failed" and service.can_retry(batch)
+            assert batch.letter_ids == world["ids"]  # what it will print is kept

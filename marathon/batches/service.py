@@ -22,6 +22,7 @@ from marathon.batches.models import Batch
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.jobs import enqueue
+from marathon.letters.content import aware_utc
 from marathon.letters.models import Letter
 
 PRODUCTS = ("letters", "postcards", "labels")
@@ -235,15 +236,23 @@ def start_batch(product: str, filters: dict[str, Any], paper: str, user: Any = N
 
 
 def _enqueue(batch: Batch, *, replace: bool = False) -> None:
+    from redis.exceptions import RedisError
+
     # Big batches get more time; the job records progress, so a timeout is visible.
     timeout = max(600, 120 + 2 * len(batch.letter_ids or ()))
-    enqueue(BUILD_TASK, batch.id, job_id=job_id_for(batch.id), timeout=timeout, replace=replace)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        enqueue(BUILD_TASK, batch.id, job_id=job_id_for(batch.id), timeout=timeout, replace=replace)
+    except (RedisError, OSError) as exc:
+        # The queue is unreachable: the batch says so, and its Retry button queues it again.
+        current_app.logger.warning("batch %s: the job queue could not be reached", batch.id)
+        begin_write()
+        db.session.execute(
+            update(Batch)
+            .where(Batch.id == batch.id)
+            .values(status="failed", error=f"{type(exc).__name__}: the job queue is unreachable")
+        )
+        db.session.commit()
+        db.session.refresh(batch)
 
 
 def is_stale(
@@ -253,7 +262,8 @@ def is_stale(
     if batch.status not in ACTIVE:
         return False
     now = now or datetime.now(UTC)
-    last = _aware(batch.heartbeat_at) or _aware(batch.started_at) or _aware(batch.created_at)
+    moments = (batch.heartbeat_at, batch.started_at, batch.created_at)
+    last = next((aware_utc(moment) for moment in moments if moment is not None), None)
     if last is None or now - last < stale_after:
         return False
     from marathon.jobs import job_alive
