@@ -10,7 +10,7 @@ from batches_support import cases, letter_codes, make_letters
 from pypdf import PdfReader
 
 from marathon import jobs
-from marathon.batches import service
+from marathon.batches import printing, service
 from marathon.extensions import db
 from tests.conftest import REDIS_TEST_URL
 
@@ -34,7 +34,7 @@ def test_in_process_and_eager_batches_are_the_same(loaded_cases):
         db.session.refresh(background)
         assert background.status == "done", background.error
         loaded_cases.config["JOBS_EAGER"] = True
-        eager = service.reprint_batch(background)
+        eager = printing.reprint_batch(background)
         db.session.refresh(eager)
         assert eager.status == "done"
         assert eager.pages == background.pages

@@ -183,7 +183,7 @@ def preview_batch(
     return count, math.ceil(labels / SHEETS[paper].per_sheet)
 
 
-def _lock_key(key: str) -> None:
+def lock_key(key: str) -> None:
     """Serialise starts of the same batch (PostgreSQL; SQLite's BEGIN IMMEDIATE already does)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int(key[:15], 16)})
@@ -200,7 +200,7 @@ def start_batch(product: str, filters: dict[str, Any], paper: str, user: Any = N
     key = filter_key(product, paper, filters)
     begin_write()
     try:
-        _lock_key(key)
+        lock_key(key)
         running = db.session.scalar(
             select(Batch)
             .where(Batch.filter_key == key, Batch.status.in_(ACTIVE))
@@ -231,11 +231,12 @@ def start_batch(product: str, filters: dict[str, Any], paper: str, user: Any = N
     except BaseException:
         db.session.rollback()
         raise
-    _enqueue(batch)
+    queue_build(batch)
     return batch
 
 
-def _enqueue(batch: Batch, *, replace: bool = False) -> None:
+def queue_build(batch: Batch, *, replace: bool = False) -> None:
+    """Queue the job that builds ``batch``; an unreachable queue marks the batch failed."""
     from redis.exceptions import RedisError
 
     # Big batches get more time; the job records progress, so a timeout is visible.
@@ -290,7 +291,7 @@ def retry_batch(batch: Batch, *, force: bool = False) -> Batch:
     )
     db.session.commit()
     db.session.refresh(batch)
-    _enqueue(batch, replace=True)
+    queue_build(batch, replace=True)
     return batch
 
 
@@ -304,25 +305,6 @@ def requeue_stale(stale_after: timedelta = STALE_AFTER) -> list[int]:
             retry_batch(batch, force=True)
             requeued.append(batch.id)
     return requeued
-
-
-def mark_batch(batch: Batch, status: str) -> Batch:
-    """Mark a finished batch printed, then sent; its letters' status follows."""
-    from marathon.letters.service import mark_letters
-
-    if status not in ("printed", "sent"):
-        raise BatchError(_l("A batch can be marked printed or sent."))
-    if batch.status not in FINISHED:
-        raise BatchError(_l("Only a finished batch can be marked printed or sent."))
-    if status == "printed" and batch.status == "sent":
-        raise BatchError(_l("This batch was already sent."))
-    letter_ids = list(batch.letter_ids or ())  # loaded now: no query may run below
-    begin_write()
-    batch.status = status
-    # mark_letters joins this write transaction (the session has a pending change, so its own
-    # begin_write keeps it) and commits the batch's status with the letters'.
-    mark_letters(letter_ids, status)
-    return batch
 
 
 def visible_batches(user: Any) -> Select[Any]:
@@ -371,39 +353,3 @@ def status_payload(batch: Batch) -> dict[str, Any]:
         "ready": ready_file(batch) is not None,
         "stale": is_stale(batch),
     }
-
-
-def reprint_batch(batch: Batch, user: Any = None) -> Batch:
-    """A new batch of the same letters (printed or not): the same file, made again."""
-    if batch.status not in FINISHED and batch.status != "failed":
-        raise BatchError(_l("This batch is still being made: wait for it to finish."))
-    key = filter_key(batch.product, batch.paper, {"reprint_of": batch.id})
-    begin_write()
-    try:
-        _lock_key(key)
-        running = db.session.scalar(
-            select(Batch).where(Batch.filter_key == key, Batch.status.in_(ACTIVE)).limit(1)
-        )
-        if running is not None:
-            db.session.commit()
-            return running
-        again = Batch(
-            product=batch.product,
-            paper=batch.paper,
-            filters={**(batch.filters or {}), "reprint_of": batch.id},
-            filter_key=key,
-            status="queued",
-            done=0,
-            total=len(batch.letter_ids or ()),
-            attempts=0,
-            letter_ids=list(batch.letter_ids or ()),
-            group_id=batch.group_id,
-            created_by_id=getattr(user, "id", None),
-        )
-        db.session.add(again)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    _enqueue(again)
-    return again

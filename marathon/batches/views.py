@@ -26,7 +26,7 @@ from marathon.accounts.access import (
     role_required,
     visible_group_ids,
 )
-from marathon.batches import service
+from marathon.batches import printing, service
 from marathon.batches.forms import ActionForm, BatchForm
 from marathon.batches.models import Batch
 from marathon.extensions import db
@@ -171,7 +171,7 @@ def mark(batch_id: int, status_name: str) -> Any:
     """Mark the batch (and its letters) printed, then sent."""
     batch = _action(batch_id)
     try:
-        service.mark_batch(batch, status_name)
+        printing.mark_batch(batch, status_name)
         flash(
             _(
                 "Batch %(id)s marked %(status)s.",
@@ -204,7 +204,7 @@ def reprint(batch_id: int) -> Any:
     """A new batch of the same letters, even if they were printed."""
     batch = _action(batch_id)
     try:
-        again = service.reprint_batch(batch, current_user)
+        again = printing.reprint_batch(batch, current_user)
     except service.BatchError as error:
         flash(str(error), "error")
         return redirect(url_for("batches.detail", batch_id=batch.id))

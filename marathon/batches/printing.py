@@ -1,0 +1,75 @@
+"""After a batch's file is made: mark it printed, then sent; print the same letters again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marathon.batches.models import Batch
+from marathon.batches.service import (
+    ACTIVE,
+    FINISHED,
+    BatchError,
+    filter_key,
+    lock_key,
+    queue_build,
+)
+from marathon.database import begin_write
+from marathon.extensions import db
+
+
+def mark_batch(batch: Batch, status: str) -> Batch:
+    """Mark a finished batch printed, then sent; its letters' status follows."""
+    from marathon.letters.service import mark_letters
+
+    if status not in ("printed", "sent"):
+        raise BatchError(_l("A batch can be marked printed or sent."))
+    if batch.status not in FINISHED:
+        raise BatchError(_l("Only a finished batch can be marked printed or sent."))
+    if status == "printed" and batch.status == "sent":
+        raise BatchError(_l("This batch was already sent."))
+    letter_ids = list(batch.letter_ids or ())  # loaded now: no query may run below
+    begin_write()
+    batch.status = status
+    # mark_letters joins this write transaction (the session has a pending change, so its own
+    # begin_write keeps it) and commits the batch's status with the letters'.
+    mark_letters(letter_ids, status)
+    return batch
+
+
+def reprint_batch(batch: Batch, user: Any = None) -> Batch:
+    """A new batch of the same letters (printed or not): the same file, made again."""
+    if batch.status not in FINISHED and batch.status != "failed":
+        raise BatchError(_l("This batch is still being made: wait for it to finish."))
+    key = filter_key(batch.product, batch.paper, {"reprint_of": batch.id})
+    begin_write()
+    try:
+        lock_key(key)
+        running = db.session.scalar(
+            select(Batch).where(Batch.filter_key == key, Batch.status.in_(ACTIVE)).limit(1)
+        )
+        if running is not None:
+            db.session.commit()
+            return running
+        again = Batch(
+            product=batch.product,
+            paper=batch.paper,
+            filters={**(batch.filters or {}), "reprint_of": batch.id},
+            filter_key=key,
+            status="queued",
+            done=0,
+            total=len(batch.letter_ids or ()),
+            attempts=0,
+            letter_ids=list(batch.letter_ids or ()),
+            group_id=batch.group_id,
+            created_by_id=getattr(user, "id", None),
+        )
+        db.session.add(again)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    queue_build(again)
+    return again
