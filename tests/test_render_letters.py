@@ -15,7 +15,7 @@ from render_support import (
 )
 
 from marathon.render import letters
-from marathon.render.fetcher import SafeURLFetcher, templates_dir
+from marathon.render.fetcher import SafeURLFetcher
 from marathon.render.letters import (
     render_letter_html,
     render_letter_pdf,
@@ -23,6 +23,7 @@ from marathon.render.letters import (
     render_preview_html,
     template_languages,
 )
+from marathon.render.paths import templates_dir
 from marathon.render.templating import UnknownTemplate
 
 MM = 72 / 25.4

@@ -5,19 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from marathon.batches.models import Batch
 from marathon.batches.service import (
-    ACTIVE,
     FINISHED,
     BatchError,
     filter_key,
-    lock_key,
-    queue_build,
+    start_once,
 )
 from marathon.database import begin_write
-from marathon.extensions import db
 
 
 def mark_batch(batch: Batch, status: str) -> Batch:
@@ -44,16 +40,9 @@ def reprint_batch(batch: Batch, user: Any = None) -> Batch:
     if batch.status not in FINISHED and batch.status != "failed":
         raise BatchError(_l("This batch is still being made: wait for it to finish."))
     key = filter_key(batch.product, batch.paper, {"reprint_of": batch.id})
-    begin_write()
-    try:
-        lock_key(key)
-        running = db.session.scalar(
-            select(Batch).where(Batch.filter_key == key, Batch.status.in_(ACTIVE)).limit(1)
-        )
-        if running is not None:
-            db.session.commit()
-            return running
-        again = Batch(
+    return start_once(
+        key,
+        lambda: Batch(
             product=batch.product,
             paper=batch.paper,
             filters={**(batch.filters or {}), "reprint_of": batch.id},
@@ -65,11 +54,5 @@ def reprint_batch(batch: Batch, user: Any = None) -> Batch:
             letter_ids=list(batch.letter_ids or ()),
             group_id=batch.group_id,
             created_by_id=getattr(user, "id", None),
-        )
-        db.session.add(again)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    queue_build(again)
-    return again
+        ),
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -183,7 +184,7 @@ def preview_batch(
     return count, math.ceil(labels / SHEETS[paper].per_sheet)
 
 
-def lock_key(key: str) -> None:
+def _lock_key(key: str) -> None:
     """Serialise starts of the same batch (PostgreSQL; SQLite's BEGIN IMMEDIATE already does)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int(key[:15], 16)})
@@ -198,22 +199,12 @@ def start_batch(product: str, filters: dict[str, Any], paper: str, user: Any = N
     elif "labels_per" not in filters:
         filters["labels_per"] = "letter"
     key = filter_key(product, paper, filters)
-    begin_write()
-    try:
-        lock_key(key)
-        running = db.session.scalar(
-            select(Batch)
-            .where(Batch.filter_key == key, Batch.status.in_(ACTIVE))
-            .order_by(Batch.id)
-            .limit(1)
-        )
-        if running is not None:
-            db.session.commit()
-            return running
+
+    def new_batch() -> Batch:
         letter_ids = list(db.session.scalars(letters_query(product, paper, filters)))
         if not letter_ids:
             raise BatchError(_l("No letters match these choices: nothing to print."))
-        batch = Batch(
+        return Batch(
             product=product,
             paper=paper,
             filters=filters,
@@ -226,16 +217,38 @@ def start_batch(product: str, filters: dict[str, Any], paper: str, user: Any = N
             group_id=filters.get("group_id"),
             created_by_id=getattr(user, "id", None),
         )
+
+    return start_once(key, new_batch)
+
+
+def start_once(key: str, new_batch: Callable[[], Batch]) -> Batch:
+    """The batch of ``key`` already queued or running, else ``new_batch()`` saved and queued.
+
+    Starts of the same key are serialised, so a double click never makes two batches.
+    """
+    begin_write()
+    try:
+        _lock_key(key)
+        running = db.session.scalar(
+            select(Batch)
+            .where(Batch.filter_key == key, Batch.status.in_(ACTIVE))
+            .order_by(Batch.id)
+            .limit(1)
+        )
+        if running is not None:
+            db.session.commit()
+            return running
+        batch = new_batch()
         db.session.add(batch)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    queue_build(batch)
+    _queue_build(batch)
     return batch
 
 
-def queue_build(batch: Batch, *, replace: bool = False) -> None:
+def _queue_build(batch: Batch, *, replace: bool = False) -> None:
     """Queue the job that builds ``batch``; an unreachable queue marks the batch failed."""
     from redis.exceptions import RedisError
 
@@ -291,7 +304,7 @@ def retry_batch(batch: Batch, *, force: bool = False) -> Batch:
     )
     db.session.commit()
     db.session.refresh(batch)
-    queue_build(batch, replace=True)
+    _queue_build(batch, replace=True)
     return batch
 
 

@@ -10,10 +10,10 @@ are cached per process, keyed by the case's ``content_hash``, which changes when
 
 from __future__ import annotations
 
-import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import bindparam, select
@@ -21,6 +21,8 @@ from sqlalchemy import bindparam, select
 from marathon.cases.models import Case
 from marathon.extensions import db
 from marathon.prepared import PreparedStatement, RawConnection
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,43 +75,56 @@ def case_facts(
         edition=case_edition,
         active=bool(active),
         kinds=tuple(kinds or ()),
-        languages=_languages(_database_key(), case_id, content_hash)
-        if content_hash
-        else _languages.__wrapped__("", case_id, ""),
+        languages=_remembered(
+            _cache_key(case_id, content_hash, "languages"), lambda: _languages(case_id)
+        ),
         content_hash=content_hash,
     )
 
 
 def suggested_body(facts: CaseFacts, kind: str, language: str) -> str:
     """The editable text a letter of this kind starts from (what the form pre-fills)."""
-    key = _suggestion_key(facts, kind, language)
-    text = _suggestions.get(key) if key else None
-    if text is None:
-        text = _render_suggestion(facts.id, kind, language)
-        if key:
-            if len(_suggestions) >= _MAX_SUGGESTIONS:
-                _suggestions.clear()
-            _suggestions[key] = text
-    return text
+    return _remembered(
+        _cache_key(facts.id, facts.content_hash, kind, language),
+        lambda: _render_suggestion(facts.id, kind, language),
+    )
 
 
 def cached_suggestion(facts: CaseFacts, kind: str, language: str) -> str | None:
     """The suggested text if this process has it already, else None (never renders)."""
-    key = _suggestion_key(facts, kind, language)
-    return _suggestions.get(key) if key else None
+    key = _cache_key(facts.id, facts.content_hash, kind, language)
+    return _cache.get(key) if key else None
 
 
-_MAX_SUGGESTIONS = 2048
-_suggestions: dict[tuple[str, int, str, str, str], str] = {}
+# (database, case id, content hash, what) -> languages or a suggested text.
+_cache: dict[tuple[str, ...], Any] = {}
+_MAX_CACHED = 2048
 
 
-def _suggestion_key(
-    facts: CaseFacts, kind: str, language: str
-) -> tuple[str, int, str, str, str] | None:
+def _cache_key(case_id: int, content_hash: str, *what: str) -> tuple[str, ...] | None:
     # A case made without the loader has no hash: nothing to key a cache on.
-    if not facts.content_hash:
+    if not content_hash:
         return None
-    return (_database_key(), facts.id, facts.content_hash, kind, language)
+    # Two apps in one process (tests) must not share cached facts.
+    database = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    return (database, str(case_id), content_hash, *what)
+
+
+def _remembered(key: tuple[str, ...] | None, compute: Callable[[], T]) -> T:
+    if key is None:
+        return compute()
+    value = _cache.get(key)
+    if value is None:
+        value = compute()
+        if len(_cache) >= _MAX_CACHED:
+            _cache.clear()
+        _cache[key] = value
+    return value
+
+
+def _languages(case_id: int) -> tuple[str, ...]:
+    case = db.session.get(Case, case_id)
+    return tuple(case.languages) if case is not None else ()
 
 
 def _render_suggestion(case_id: int, kind: str, language: str) -> str:
@@ -117,14 +132,3 @@ def _render_suggestion(case_id: int, kind: str, language: str) -> str:
 
     case = db.session.get(Case, case_id)
     return default_body_for(case, kind, language) if case is not None else ""
-
-
-def _database_key() -> str:
-    # Two apps in one process (tests) must not share cached facts.
-    return current_app.config["SQLALCHEMY_DATABASE_URI"]
-
-
-@functools.lru_cache(maxsize=512)
-def _languages(_database: str, case_id: int, _content_hash: str) -> tuple[str, ...]:
-    case = db.session.get(Case, case_id)
-    return tuple(case.languages) if case is not None else ()

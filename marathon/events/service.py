@@ -84,9 +84,14 @@ def new_join_code() -> str:
     raise RuntimeError("could not find a free join code")
 
 
+def clean_join_code(code: str | None) -> str:
+    """A join code as stored: upper case, letters and digits only (dashes and spaces dropped)."""
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())[:12]
+
+
 def event_by_code(code: str) -> Event | None:
     """The event with this join code (case and dashes ignored), or None."""
-    cleaned = "".join(ch for ch in (code or "").upper() if ch.isalnum())[:12]
+    cleaned = clean_join_code(code)
     if not cleaned:
         return None
     return db.session.scalar(select(Event).where(Event.join_code == cleaned))
@@ -107,7 +112,7 @@ def open_event_ids(code: str, *, on: RawConnection | None = None) -> tuple[int, 
 
     The write path's look-up: a prepared statement on the raw cursor (it runs for every letter).
     """
-    cleaned = "".join(ch for ch in (code or "").upper() if ch.isalnum())[:12]
+    cleaned = clean_join_code(code)
     if not cleaned:
         return None
     cursor = _OPEN_EVENT.execute({"code": cleaned}, on=on)

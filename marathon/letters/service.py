@@ -309,9 +309,9 @@ def _write_in_transaction(
         "share_first_name": draft.share_first_name,
         "display_name": display_first_name(draft.sender_name) if draft.share_first_name else None,
         "status": "written",
-        "created_at": now,
+        "created_at": db_datetime(now, raw),
     }
-    cursor = LETTER_INSERT.execute({**values, "created_at": db_datetime(now, raw)}, on=raw)
+    cursor = LETTER_INSERT.execute(values, on=raw)
     row = cursor.fetchone()
     cursor.close()
     if row is None:

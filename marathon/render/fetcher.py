@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from marathon.config import PROJECT_ROOT
-from marathon.render.paths import DEFAULT_TEMPLATES_DIR, templates_dir  # noqa: F401 (re-export)
+from marathon.render.paths import templates_dir
 
 ASSET_SCHEME = "marathon-asset"
 FONTS_DIR = PROJECT_ROOT / "marathon" / "static" / "fonts"

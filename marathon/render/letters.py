@@ -27,7 +27,8 @@ from weasyprint.text.fonts import FontConfiguration
 
 from marathon.render import templating
 from marathon.render.content import LetterContent
-from marathon.render.fetcher import SafeURLFetcher, asset_url, templates_dir
+from marathon.render.fetcher import SafeURLFetcher, asset_url
+from marathon.render.paths import templates_dir
 from marathon.render.templating import (
     default_body,
     render_template,
