@@ -38,6 +38,8 @@ _ENV_SETTINGS: dict[str, Any] = {
     "LOGIN_RATE_LIMIT": str,
     "PUBLIC_TOTALS_CACHE_SECONDS": int,
     "PROXY_HOPS": int,
+    "LETTER_WINDOW": str,
+    "POSTAGE_RATES_FILE": str,
 }
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +71,10 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "JOBS_EAGER": False,
         "PROXY_HOPS": 0,
+        # The section's window envelopes: "left" (DIN 5008, US #10) or "right" (French DL/C5).
+        "LETTER_WINDOW": "left",
+        # The section's postage rates (TOML, see docs/postage.md); none is shipped.
+        "POSTAGE_RATES_FILE": str(Path(instance_path) / "postage.toml"),
     }
 
 

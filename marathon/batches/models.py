@@ -31,6 +31,9 @@ class Batch(db.Model):
     file_path: Mapped[str | None] = mapped_column(String(300))
     file_size: Mapped[int | None] = mapped_column(Integer)
     pages: Mapped[int | None] = mapped_column(Integer)
+    # The print files of a finished batch, one per kind and paper (plus the contents sheet and
+    # labels): a list of {"name", "kind", "paper", "path", "size", "pages", "envelopes"}.
+    files: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     letter_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("group.id"), index=True)

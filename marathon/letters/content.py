@@ -9,7 +9,8 @@ from babel import Locale, UnknownLocaleError
 from flask import current_app
 
 from marathon.cases.models import Case
-from marathon.letters.models import Letter
+from marathon.kinds import FORMAL, kind
+from marathon.letters.models import WINDOW_SIDES, Letter
 from marathon.render.content import Addressee, LetterContent
 
 if TYPE_CHECKING:
@@ -31,12 +32,49 @@ def country_name(code: str, language: str) -> str:
         return code
 
 
+def case_destination(case: Case, kind_name: str, language: str) -> Addressee:
+    """Where ``kind_name`` of ``case`` is sent: the field the kind's definition names."""
+    field_name = kind(kind_name).destination
+    address = getattr(case, field_name, None) or {}
+    samples = case.sample_fields or []
+    return Addressee(
+        title=address.get("title", ""),
+        name=address.get("name", ""),
+        address_lines=tuple(address.get("address_lines", ())),
+        country=country_name(address.get("country", ""), language).upper()
+        if address.get("country")
+        else "",
+        email=address.get("email", ""),
+        is_sample=any(name == field_name or name.startswith(f"{field_name}.") for name in samples),
+    )
+
+
+def opening_line(case: Case, kind_name: str, language: str) -> str:
+    """The case's opening line for this kind's voice in ``language`` ("" = the template's).
+
+    A formal kind opens with the case's salutation to the authority; a personal kind with the
+    case's greeting to the person. Never the other's.
+    """
+    if kind(kind_name).voice == FORMAL:
+        return (case.appeal_salutation or {}).get(language, "")
+    used, texts = case.text(language)
+    return texts.get("greeting", "") if used == language else ""
+
+
+def letter_window(letter: Letter) -> str:
+    """The side of the envelope's window: the letter's own choice, else the section's."""
+    chosen = getattr(letter, "window", None)
+    if chosen in WINDOW_SIDES:
+        return chosen
+    configured = current_app.config.get("LETTER_WINDOW", "left")
+    return configured if configured in WINDOW_SIDES else "left"
+
+
 def letter_content(letter: Letter) -> LetterContent:
     """The plain values a letter's template is rendered from."""
     from marathon.cases.service import photo_path
 
     case = letter.case
-    addressee = case.appeal_addressee or {}
     photo = photo_path(case)
     return LetterContent(
         kind=letter.kind,
@@ -53,21 +91,13 @@ def letter_content(letter: Letter) -> LetterContent:
         sender_country=letter.sender_country or "",
         personal_sentence=letter.personal_sentence or "",
         body=letter.body or "",
-        salutation=(case.appeal_salutation or {}).get(letter.language, ""),
-        addressee=Addressee(
-            title=addressee.get("title", ""),
-            name=addressee.get("name", ""),
-            address_lines=tuple(addressee.get("address_lines", ())),
-            country=country_name(addressee.get("country", ""), letter.language).upper()
-            if addressee.get("country")
-            else "",
-            email=addressee.get("email", ""),
-            is_sample="appeal_addressee" in (case.sample_fields or []),
-        ),
+        salutation=opening_line(case, letter.kind, letter.language),
+        addressee=case_destination(case, letter.kind, letter.language),
         photo_path=str(photo) if photo else None,
         photo_alt=(case.photo_alt or {}).get(letter.language, case.person),
         photo_credit=case.photo_credit or "",
         cards_to=_one_line_address(case.card_address, letter.language),
+        window=letter_window(letter),
     )
 
 
@@ -99,20 +129,17 @@ def draft_content(draft: LetterDraft, case: Case) -> LetterContent:
     return letter_content(letter)
 
 
-def default_body_for(case: Case, kind: str, language: str) -> str:
+def default_body_for(case: Case, kind_name: str, language: str) -> str:
     """The suggested, editable text of a kind of letter for this case in ``language``."""
     from marathon.render.letters import default_body
 
     _used, texts = case.text(language)
     return default_body(
-        kind,
+        kind_name,
         language,
         person=case.person,
         country_name=country_name(case.country, language),
-        ask=texts.get("ask", ""),
-        salutation=(case.appeal_salutation or {}).get(language, ""),
-        case_appeal_body=texts.get("appeal_body", "") if _used == language else "",
-        card_message=texts.get("card_message", "") if _used == language else "",
+        case_text=texts.get(kind(kind_name).mailed_text, "") if _used == language else "",
     )
 
 

@@ -13,6 +13,8 @@ from marathon.models_base import utcnow
 
 LETTER_STATUSES = ("written", "printed", "sent")
 PAPER_SIZES = ("a4", "letter")
+# The side of a window envelope's window (appeal letters): DIN 5008 / US #10 left, French right.
+WINDOW_SIDES = ("left", "right")
 # Letters still to render: the render sweep finds them without scanning every letter written.
 NOT_RENDERED = "rendered_at IS NULL AND purged_at IS NULL"
 
@@ -38,6 +40,8 @@ class Letter(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(10))
     paper: Mapped[str] = mapped_column(String(10), default="a4")
+    # None: the section's LETTER_WINDOW setting; "left" or "right": the writer's own envelope.
+    window: Mapped[str | None] = mapped_column(String(5))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("group.id"), index=True)
     sender_name: Mapped[str | None] = mapped_column(String(120))

@@ -26,7 +26,7 @@ class LetterContent:
     and turn blank-line-separated blocks into paragraphs.
     """
 
-    kind: str  # appeal, card, postcard
+    kind: str  # a name in marathon.kinds.KINDS: it fixes the recipient, voice and paper
     language: str
     paper: str  # a4 or letter (postcards are always A6)
     code: str
@@ -40,9 +40,10 @@ class LetterContent:
     sender_country: str = ""
     personal_sentence: str = ""
     body: str = ""
-    salutation: str = ""
+    salutation: str = ""  # the opening line chosen by the kind's voice ("" = template default)
     addressee: Addressee = field(default_factory=Addressee)
     photo_path: str | None = None  # absolute path of the case's picture (postcard front)
     photo_alt: str = ""
     photo_credit: str = ""  # printed small on the postcard's front
     cards_to: str = ""  # where cards go (one line, printed small on the card), if the case says
+    window: str = "left"  # which side the envelope's window is on (appeal letters): left or right

@@ -1,0 +1,150 @@
+"""The kinds of mail, defined once: who each speaks to, in which voice, on what paper, sent where.
+
+Every other module asks this one. A template never decides whom it addresses: the kind does.
+
+- ``appeal``: a letter to the authority (formal salutation and closing), sent to the case's
+  ``appeal_addressee``.
+- ``postcard``: an appeal postcard to the authority (formal), sent to ``appeal_addressee``.
+- ``card``: a card of solidarity to the person or their family (personal voice), sent to the
+  case's ``card_address`` (the address the campaign gives for cards, often the section's).
+- ``solidarity_postcard``: a postcard of solidarity to the person (personal), sent to
+  ``card_address``.
+
+A case lists the kinds it offers; a case may offer both postcards. The stored value
+``postcard`` is the appeal postcard (letters written before solidarity postcards existed spoke to
+the authority, so their stored text keeps its meaning).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+AUTHORITY = "authority"
+PERSON = "person"
+FORMAL = "formal"
+PERSONAL = "personal"
+
+# The case fields that give a destination, and the texts fields mailed for each voice.
+APPEAL_ADDRESSEE = "appeal_addressee"
+CARD_ADDRESS = "card_address"
+
+# What volunteers read and what is never mailed (checked by the tests on every rendered PDF).
+VOLUNTEER_TEXT_FIELDS = ("title", "summary", "story", "ask", "card_rules")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of mail."""
+
+    name: str
+    label: str  # lazy: "Appeal letter"
+    plural: str  # lazy: "Appeal letters"
+    recipient: str  # AUTHORITY or PERSON: who the words speak to
+    voice: str  # FORMAL (salutation and closing formula) or PERSONAL (a greeting, a first name)
+    paper: str  # "letter" (A4 or US Letter), "card" (A5) or "postcard" (A6)
+    destination: str  # the case field holding where it is sent
+    mailed_text: str  # the case's suggested text of this kind (texts/<lang>.toml field)
+    layout: str  # the shared template in letter_templates/shared/
+    body_limit: int  # characters of the editable body
+
+    @property
+    def to_authority(self) -> bool:
+        """Whether this kind goes to the authority (and may never carry a card's words)."""
+        return self.recipient == AUTHORITY
+
+    @property
+    def salutation_field(self) -> str:
+        """The texts field of the opening line: the formal salutation, or a personal greeting."""
+        return "salutation" if self.voice == FORMAL else "greeting"
+
+    @property
+    def imposed(self) -> bool:
+        """Whether it prints several to a sheet (cards 2-up, postcards 4-up)."""
+        return self.paper != "letter"
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind(
+            "appeal",
+            _l("Appeal letter"),
+            _l("Appeal letters"),
+            AUTHORITY,
+            FORMAL,
+            "letter",
+            APPEAL_ADDRESSEE,
+            "appeal_body",
+            "appeal",
+            4000,
+        ),
+        Kind(
+            "postcard",
+            _l("Appeal postcard"),
+            _l("Appeal postcards"),
+            AUTHORITY,
+            FORMAL,
+            "postcard",
+            APPEAL_ADDRESSEE,
+            "postcard_appeal",
+            "postcard",
+            600,
+        ),
+        Kind(
+            "card",
+            _l("Card of solidarity"),
+            _l("Cards of solidarity"),
+            PERSON,
+            PERSONAL,
+            "card",
+            CARD_ADDRESS,
+            "card_message",
+            "card",
+            1200,
+        ),
+        Kind(
+            "solidarity_postcard",
+            _l("Postcard of solidarity"),
+            _l("Postcards of solidarity"),
+            PERSON,
+            PERSONAL,
+            "postcard",
+            CARD_ADDRESS,
+            "card_message",
+            "postcard",
+            600,
+        ),
+    )
+}
+
+# The order kinds are offered and listed in.
+KIND_NAMES: tuple[str, ...] = tuple(KINDS)
+POSTCARD_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS.values() if k.paper == "postcard")
+MAILED_TEXT_FIELDS: tuple[str, ...] = tuple(
+    dict.fromkeys(k.mailed_text for k in KINDS.values())
+) + ("salutation", "greeting")
+
+
+def kind(name: str) -> Kind:
+    """The kind called ``name``; ``KeyError`` for anything else."""
+    return KINDS[name]
+
+
+def kind_label(name: str) -> str:
+    """The translated label of a kind ("Appeal letter"), the name itself if unknown."""
+    known = KINDS.get(name)
+    return str(known.label) if known else name
+
+
+def kind_plural(name: str) -> str:
+    """The translated plural label of a kind ("Appeal letters"), the name if unknown."""
+    known = KINDS.get(name)
+    return str(known.plural) if known else name
+
+
+def ordered(names: object) -> list[str]:
+    """``names`` (any iterable of kind names) in the kinds' own order, unknown names dropped."""
+    wanted = set(names)  # type: ignore[call-overload]
+    return [name for name in KIND_NAMES if name in wanted]
