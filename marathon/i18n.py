@@ -6,6 +6,8 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
+from marathon.kinds import KINDS
+
 # Languages a letter or a case text may be written in: wider than the interface's languages
 # (an Arabic appeal to the Saudi authorities, say).
 LANGUAGE_NAMES = {
@@ -51,4 +53,5 @@ def init_i18n(app: Flask, babel: Babel) -> None:
     app.jinja_env.globals.update(
         language_name=lambda code: LANGUAGE_NAMES.get(code, code),
         text_direction=text_direction,
+        kinds=KINDS,
     )

@@ -17,6 +17,7 @@ the authority, so their stored text keeps its meaning).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -34,6 +35,10 @@ CARD_ADDRESS = "card_address"
 VOLUNTEER_TEXT_FIELDS = ("title", "summary", "story", "ask", "card_rules")
 
 
+_INTRODUCE_YOURSELF = _l("Introduce yourself: who you are and why this case matters to you.")
+_OWN_WORDS = _l("A few words of your own to the person: never politics, religion or promises.")
+
+
 @dataclass(frozen=True)
 class Kind:
     """One kind of mail."""
@@ -48,6 +53,8 @@ class Kind:
     mailed_text: str  # the case's suggested text of this kind (texts/<lang>.toml field)
     layout: str  # the shared template in letter_templates/shared/
     body_limit: int  # characters of the editable body
+    hint: str = ""  # lazy: what it is, on the page where volunteers choose
+    personal_hint: str = ""  # lazy: what the personal sentence is for, in this kind's voice
 
     @property
     def to_authority(self) -> bool:
@@ -79,6 +86,13 @@ KINDS: dict[str, Kind] = {
             "appeal_body",
             "appeal",
             4000,
+            _l(
+                "A letter to the official who can act, asking for what the case needs. "
+                "Printed on A4 or US Letter, ready for a window envelope."
+            ),
+            _l(
+                "Introduce yourself to the authority: who you are and why this case matters to you."
+            ),
         ),
         Kind(
             "postcard",
@@ -91,6 +105,13 @@ KINDS: dict[str, Kind] = {
             "postcard_appeal",
             "postcard",
             600,
+            _l(
+                "A short appeal to the authority on an A6 postcard, with the case's picture on "
+                "the front. Post it with a stamp."
+            ),
+            _l(
+                "Introduce yourself to the authority: who you are and why this case matters to you."
+            ),
         ),
         Kind(
             "card",
@@ -103,6 +124,8 @@ KINDS: dict[str, Kind] = {
             "card_message",
             "card",
             1200,
+            _l("A warm message to the person, to show they are not alone."),
+            _OWN_WORDS,
         ),
         Kind(
             "solidarity_postcard",
@@ -115,6 +138,8 @@ KINDS: dict[str, Kind] = {
             "card_message",
             "postcard",
             600,
+            _l("An A6 postcard of solidarity to the person, with the case's picture on the front."),
+            _OWN_WORDS,
         ),
     )
 }
@@ -122,9 +147,11 @@ KINDS: dict[str, Kind] = {
 # The order kinds are offered and listed in.
 KIND_NAMES: tuple[str, ...] = tuple(KINDS)
 POSTCARD_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS.values() if k.paper == "postcard")
-MAILED_TEXT_FIELDS: tuple[str, ...] = tuple(
-    dict.fromkeys(k.mailed_text for k in KINDS.values())
-) + ("salutation", "greeting")
+MAILED_TEXT_FIELDS: tuple[str, ...] = (
+    *dict.fromkeys(k.mailed_text for k in KINDS.values()),
+    "salutation",
+    "greeting",
+)
 
 
 def kind(name: str) -> Kind:
@@ -144,7 +171,17 @@ def kind_plural(name: str) -> str:
     return str(known.plural) if known else name
 
 
-def ordered(names: object) -> list[str]:
-    """``names`` (any iterable of kind names) in the kinds' own order, unknown names dropped."""
-    wanted = set(names)  # type: ignore[call-overload]
+def ordered(names: Iterable[str]) -> list[str]:
+    """``names`` in the kinds' own order, unknown names dropped."""
+    wanted = set(names)
     return [name for name in KIND_NAMES if name in wanted]
+
+
+def plural_labels() -> dict[str, str]:
+    """Every kind's plural label (lazy strings), in the kinds' order: for tallies and forms."""
+    return {name: known.plural for name, known in KINDS.items()}
+
+
+def labels() -> dict[str, str]:
+    """Every kind's label (lazy strings), in the kinds' order."""
+    return {name: known.label for name, known in KINDS.items()}

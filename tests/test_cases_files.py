@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from marathon.cases.loader import CaseFileError, CaseValidationError, read_cases
-from marathon.cases.models import LETTER_KINDS, OUTCOME_KINDS
+from marathon.cases.models import OUTCOME_KINDS
+from marathon.kinds import KIND_NAMES
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "cases"
 REQUIRED_LANGUAGES = {"fr", "en", "es"}
@@ -48,7 +49,7 @@ def test_sample_cases_are_valid_and_damisoa_comes_first() -> None:
 def test_every_sample_case_has_french_english_spanish_and_its_kinds_texts() -> None:
     for case in read_cases(CASES_DIR):
         assert set(case.texts) >= REQUIRED_LANGUAGES, case.slug
-        assert set(case.kinds) <= set(LETTER_KINDS)
+        assert set(case.kinds) <= set(KIND_NAMES)
         for language, texts in case.texts.items():
             for key in ("title", "summary", "story", "ask", "card_rules"):
                 assert texts.get(key), (case.slug, language, key)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from marathon.kinds import KIND_NAMES
+
 # Packages that describe public JSON endpoints of their own in ``<package>/openapi.py``.
 FRAGMENT_MODULES = ("marathon.reports.openapi", "marathon.events.openapi")
 
@@ -104,7 +106,7 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "properties": {
             "case": {"type": "string", "description": "The case's slug."},
-            "kind": {"type": "string", "enum": ["appeal", "card", "postcard"]},
+            "kind": {"type": "string", "enum": list(KIND_NAMES)},
             "language": {"type": "string"},
             "sender_name": {"type": "string", "maxLength": 80},
             "sender_town": {"type": "string", "maxLength": 80},
@@ -115,6 +117,11 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Plain text; omitted: the suggested text of the template.",
             },
             "paper": {"type": "string", "enum": ["a4", "letter"]},
+            "window": {
+                "type": "string",
+                "enum": ["", "left", "right"],
+                "description": "The envelope's window side; empty: the section's envelopes.",
+            },
             "event_code": {"type": "string"},
             "group_id": {"type": "integer"},
             "share_first_name": {"type": "boolean"},

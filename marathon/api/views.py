@@ -32,6 +32,7 @@ LETTER_FIELDS = {
     "personal_sentence": str,
     "body": str,
     "paper": str,
+    "window": str,
     "event_code": str,
     "group_id": int,
     "share_first_name": bool,
@@ -180,6 +181,7 @@ def create_letter() -> Any:
         personal_sentence=values.get("personal_sentence", ""),
         body=values.get("body") or "",
         paper=values.get("paper", "a4"),
+        window=values.get("window", ""),
         share_first_name=values.get("share_first_name", False),
     )
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask_babel import gettext
+
+from marathon.kinds import KINDS, VOLUNTEER_TEXT_FIELDS
 
 PHOTO_TYPES = {
     ".jpg": "image/jpeg",
@@ -31,17 +34,21 @@ COUNTRY_CODES = frozenset(
     if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
 )
 ADDRESS_FIELDS = {"title": str, "name": str, "address_lines": list, "country": str, "email": str}
+# What volunteers read (never mailed), then what is mailed (marathon.kinds names which kind uses
+# which: the salutation or the greeting by voice, the suggested text by kind).
 TEXT_FIELDS = (
-    "title",
-    "summary",
-    "story",
-    "ask",
-    "card_rules",
+    *VOLUNTEER_TEXT_FIELDS,
     "photo_alt",
     "salutation",
+    "greeting",
     "appeal_body",
+    "postcard_appeal",
     "card_message",
 )
+# An appeal's window holds the addressee in at most this many lines of about this many characters
+# (85 x 45 mm window, 10.5 pt, under the sender's return line; the right window is wider).
+WINDOW_MAX_LINES = 6
+WINDOW_LINE_CHARS = 42
 TEXT_REQUIRED = ("title", "summary", "story", "ask", "card_rules")
 MAX_LENGTHS = {"slug": 80, "person": 200, "photo": 200, "photo_credit": 300, "source": 500}
 SUMMARY_MAX = 200
@@ -214,6 +221,34 @@ def read_address(
     }
 
 
+def window_lines(address: dict[str, Any]) -> int:
+    """How many printed lines the address takes in a letter's window once long lines wrap."""
+    head = " ".join(part for part in (address.get("title", ""), address.get("name", "")) if part)
+    lines = [line for line in (head, *address.get("address_lines", ()), "COUNTRY") if line]
+    return sum(max(1, math.ceil(len(line) / WINDOW_LINE_CHARS)) for line in lines)
+
+
+def check_window_fit(
+    address: dict[str, Any] | None, name: str, path: Path, errors: Collector
+) -> None:
+    """Refuse an address that would not fit an envelope's window, even wrapped."""
+    if not address:
+        return
+    needed = window_lines(address)
+    if needed > WINDOW_MAX_LINES:
+        errors.add(
+            path,
+            name,
+            _(
+                "the address takes %(lines)s lines once wrapped; an envelope window holds "
+                "%(max)s lines of about %(chars)s characters: shorten it",
+                lines=needed,
+                max=WINDOW_MAX_LINES,
+                chars=WINDOW_LINE_CHARS,
+            ),
+        )
+
+
 def check_photo(
     folder: Path, name: str | None, case_file: Path, errors: Collector
 ) -> tuple[str | None, str]:
@@ -284,10 +319,10 @@ def read_texts(
     required = list(TEXT_REQUIRED)
     if has_photo:
         required.append("photo_alt")
-    if "appeal" in kinds:
-        required += ["salutation", "appeal_body"]
-    if "card" in kinds or "postcard" in kinds:
-        required.append("card_message")
+    for name in kinds:
+        if name in KINDS:
+            required += [KINDS[name].salutation_field, KINDS[name].mailed_text]
+    required = list(dict.fromkeys(required))
     texts: dict[str, dict[str, str]] = {}
     for lang in languages:
         if not LANGUAGE_RE.match(lang) or not _known_language(lang):

@@ -22,6 +22,7 @@ from marathon.cases.checks import (
     Collector,
     _,
     check_photo,
+    check_window_fit,
     country_code,
     read_address,
     read_texts,
@@ -31,8 +32,8 @@ from marathon.cases.checks import (
     typed,
     unknown_keys,
 )
-from marathon.cases.models import LETTER_KINDS
 from marathon.cases.outcome_checks import OutcomeData, read_outcomes
+from marathon.kinds import APPEAL_ADDRESSEE, CARD_ADDRESS, KIND_NAMES, KINDS
 
 __all__ = [
     "PHOTO_TYPES",
@@ -207,14 +208,14 @@ def _read_case(
 
     kinds = string_list(v["kinds"], "kinds", case_file, errors)
     for kind in kinds:
-        if kind not in LETTER_KINDS:
+        if kind not in KINDS:
             errors.add(
                 case_file,
                 "kinds",
                 _(
                     "unknown kind '%(kind)s' (known kinds: %(known)s)",
                     kind=kind,
-                    known=", ".join(LETTER_KINDS),
+                    known=", ".join(KIND_NAMES),
                 ),
             )
     if v["kinds"] is not None and not kinds:
@@ -239,16 +240,23 @@ def _read_case(
 
     addressee = read_address(v["appeal_addressee"], "appeal_addressee", case_file, errors)
     card_address = read_address(v["card_address"], "card_address", case_file, errors)
-    if "appeal" in kinds and addressee is None and "appeal_addressee" not in data:
-        errors.add(case_file, "appeal_addressee", _("required when the case offers appeal letters"))
-    if "card" in kinds and card_address is None and "card_address" not in data:
-        errors.add(case_file, "card_address", _("required when the case offers cards"))
-    if "postcard" in kinds and "card_address" not in data and "appeal_addressee" not in data:
-        errors.add(
-            case_file,
-            "card_address",
-            _("a postcard needs an address: give card_address or appeal_addressee"),
-        )
+    destinations = {APPEAL_ADDRESSEE: addressee, CARD_ADDRESS: card_address}
+    for kind_name in kinds:
+        known = KINDS.get(kind_name)
+        if known is None or destinations[known.destination] is not None:
+            continue
+        if known.destination not in data:  # a present but broken table is reported already
+            errors.add(
+                case_file,
+                known.destination,
+                _(
+                    "required: the case offers '%(kind)s', which is sent to [%(field)s]",
+                    kind=kind_name,
+                    field=known.destination,
+                ),
+            )
+    for field_name, address in destinations.items():
+        check_window_fit(address, field_name, case_file, errors)
 
     photo, digest = check_photo(folder, v["photo"], case_file, errors)
     languages = string_list(v["languages"], "languages", case_file, errors)

@@ -18,9 +18,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marathon.extensions import db
+from marathon.kinds import KIND_NAMES
 from marathon.models_base import utcnow
 
-LETTER_KINDS = ("appeal", "card", "postcard")
+LETTER_KINDS = KIND_NAMES  # batches still import this name; marathon.kinds is the home
 
 OUTCOME_KINDS = (
     "released",

@@ -21,15 +21,11 @@ from marathon.cases.service import (
     photo_path,
     theme_label,
 )
+from marathon.kinds import kind_label, ordered
 from marathon.tally.service import case_total, case_totals
 
 blueprint = Blueprint("cases", __name__, template_folder="templates")
 
-KIND_LABELS = {
-    "appeal": _l("Appeal letter to the authorities"),
-    "card": _l("Card of solidarity"),
-    "postcard": _l("Postcard"),
-}
 OUTCOME_LABELS = {
     "released": _l("Released"),
     "conditional_release": _l("Conditionally released"),
@@ -158,7 +154,7 @@ def detail(slug: str) -> str:
         ask=paragraphs(texts.get("ask", "")),
         rules=lines(texts.get("card_rules", "")),
         outcomes=[_outcome_view(o, locale) for o in reversed(case.outcomes)],
-        kinds=[(kind, KIND_LABELS.get(kind, kind)) for kind in case.kinds],
+        kinds=[(name, kind_label(name)) for name in ordered(case.kinds)],
         themes=[theme_label(theme, locale) for theme in case.themes or []],
         write_url=write_url(case),
         is_sample=bool(case.sample_fields),

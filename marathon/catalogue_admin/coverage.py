@@ -6,11 +6,17 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from marathon.cases.models import LETTER_KINDS, Case
+from marathon.cases.models import Case
+from marathon.kinds import FORMAL, KIND_NAMES, KINDS, VOLUNTEER_TEXT_FIELDS
 
-# The case texts each kind needs in a language, beyond the story shown on the case page.
-CASE_FIELDS = ("title", "summary", "story", "ask", "card_rules")
-KIND_FIELDS = {"appeal": ("appeal_body",), "card": ("card_message",), "postcard": ("card_message",)}
+# The case texts every kind needs in a language (what volunteers read)...
+CASE_FIELDS = VOLUNTEER_TEXT_FIELDS
+# ...and what each kind mails: its suggested text, and a personal kind's greeting (a formal
+# kind's salutation is kept in its own column, checked when the case is loaded).
+KIND_FIELDS = {
+    name: (known.mailed_text,) if known.voice == FORMAL else (known.mailed_text, "greeting")
+    for name, known in KINDS.items()
+}
 
 
 @dataclass
@@ -46,7 +52,7 @@ def coverage_languages() -> list[str]:
     from marathon.render.letters import template_languages
 
     languages = list(current_app.config["LANGUAGES"])
-    for kind in LETTER_KINDS:
+    for kind in KIND_NAMES:
         for language in template_languages(kind):
             if language not in languages:
                 languages.append(language)
@@ -57,7 +63,7 @@ def translation_coverage(cases: list[Case], languages: list[str]) -> list[CaseCo
     """For every case, kind it offers and language: template present, case texts present."""
     from marathon.render.letters import template_languages
 
-    templates = {kind: set(template_languages(kind)) for kind in LETTER_KINDS}
+    templates = {kind: set(template_languages(kind)) for kind in KIND_NAMES}
     rows = []
     for case in cases:
         cells: dict[tuple[str, str], Cell] = {}

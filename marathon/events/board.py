@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from marathon.cases.models import LETTER_KINDS
 from marathon.events.clock import as_utc
 from marathon.events.models import Event, HandCount
 from marathon.events.service import event_cases, event_tally, is_open
 from marathon.extensions import db
+from marathon.kinds import KIND_NAMES
 from marathon.letters.models import Letter
 from marathon.tally.models import TallyCount
 
@@ -42,7 +42,7 @@ def board_data(event: Event) -> dict[str, Any]:
     """Everything the board shows, as JSON-ready data."""
     cases = event_cases(event)
     per_case: dict[int, int] = {case.id: 0 for case in cases}
-    per_kind: dict[str, int] = dict.fromkeys(LETTER_KINDS, 0)
+    per_kind: dict[str, int] = dict.fromkeys(KIND_NAMES, 0)
     per_channel = {"online": 0, "handwritten": 0}
     by_case_kind: dict[tuple[int, str], dict[str, int]] = {}
     for case_id, kind, channel, total in event_tally(event):
@@ -82,14 +82,14 @@ def board_data(event: Event) -> dict[str, Any]:
                 "total": per_case.get(case.id, 0),
                 "kinds": {
                     kind: sum(by_case_kind.get((case.id, kind), {}).values())
-                    for kind in LETTER_KINDS
+                    for kind in KIND_NAMES
                 },
                 "online": sum(
-                    by_case_kind.get((case.id, kind), {}).get("online", 0) for kind in LETTER_KINDS
+                    by_case_kind.get((case.id, kind), {}).get("online", 0) for kind in KIND_NAMES
                 ),
                 "handwritten": sum(
                     by_case_kind.get((case.id, kind), {}).get("handwritten", 0)
-                    for kind in LETTER_KINDS
+                    for kind in KIND_NAMES
                 ),
             }
             for case in cases

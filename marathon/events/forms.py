@@ -17,8 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from marathon.cases.models import LETTER_KINDS
 from marathon.events.service import MAX_HAND_COUNT
+from marathon.kinds import KIND_NAMES
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -82,7 +82,7 @@ class HandCountForm(FlaskForm):
     """One entry: N handwritten letters (or cards, postcards) for one case."""
 
     case_id = HiddenField(validators=[DataRequired()])
-    kind = SelectField(choices=[(kind, kind) for kind in LETTER_KINDS], validators=[DataRequired()])
+    kind = SelectField(choices=[(kind, kind) for kind in KIND_NAMES], validators=[DataRequired()])
     quantity = IntegerField(
         _l("How many"),
         validators=[

@@ -13,11 +13,12 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
-from marathon.cases.models import LETTER_KINDS, Case
+from marathon.cases.models import Case
 from marathon.database import begin_write
 from marathon.events.clock import as_utc, local_to_utc, today_local
 from marathon.events.models import Event, Group, HandCount
 from marathon.extensions import db
+from marathon.kinds import KIND_NAMES
 from marathon.prepared import PreparedStatement, RawConnection, read_datetime
 from marathon.tally.models import TallyCount
 from marathon.tally.service import add_to_tally
@@ -255,7 +256,7 @@ def event_cases(event: Event) -> list[Case]:
 
 def case_kinds(case: Case) -> list[str]:
     """The kinds a case offers (all, when the case file says nothing)."""
-    return [kind for kind in LETTER_KINDS if kind in (case.kinds or LETTER_KINDS)]
+    return [kind for kind in KIND_NAMES if kind in (case.kinds or KIND_NAMES)]
 
 
 def _hand_total(event_id: int, case_id: int, kind: str) -> int:
@@ -286,7 +287,7 @@ def add_hand_count(
     key = (idempotency_key or "").strip()
     if not key or len(key) > 80:
         raise EventError(_("This form is incomplete. Reload the page and enter the number again."))
-    if kind not in LETTER_KINDS:
+    if kind not in KIND_NAMES:
         raise EventError(_("Choose letters, cards or postcards."))
     if quantity == 0 or abs(quantity) > MAX_HAND_COUNT:
         raise EventError(

@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from marathon.accounts.access import (
@@ -30,17 +29,18 @@ from marathon.accounts.access import (
     visible_group_ids,
 )
 from marathon.accounts.models import User
-from marathon.cases.models import LETTER_KINDS, Case
+from marathon.cases.models import Case
 from marathon.events import service
 from marathon.events.board import board_data, board_etag
 from marathon.events.clock import to_local
 from marathon.events.forms import EventForm, GroupForm, HandCountForm, JoinForm
 from marathon.events.models import Event
 from marathon.extensions import db
+from marathon.kinds import KIND_NAMES, plural_labels
 
 blueprint = Blueprint("events", __name__, template_folder="templates")
 
-KIND_LABELS = {"appeal": _l("Letters"), "card": _l("Cards"), "postcard": _l("Postcards")}
+KIND_LABELS = plural_labels()
 
 
 # -- access: decided in one place, marathon.accounts.access ---------------------------------
@@ -281,7 +281,7 @@ def detail(event_id: int) -> str:
         data=board_data(event),
         join_url=join_url(event),
         is_open=service.is_open(event),
-        kinds=LETTER_KINDS,
+        kinds=KIND_NAMES,
         kind_labels=KIND_LABELS,
     )
 

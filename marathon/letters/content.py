@@ -118,6 +118,7 @@ def draft_content(draft: LetterDraft, case: Case) -> LetterContent:
         kind=draft.kind,
         language=draft.language,
         paper=draft.paper,
+        window=draft.window or None,
         sender_name=draft.sender_name,
         sender_town=draft.sender_town,
         sender_country=draft.sender_country,

@@ -63,5 +63,15 @@ class WriteForm(FlaskForm):
         choices=[("a4", _l("A4")), ("letter", _l("US Letter"))],
         default="a4",
     )
+    window = RadioField(
+        _l("Envelope"),
+        choices=[
+            ("", _l("The envelopes of the section or group that prints it")),
+            ("left", _l("Window on the left (DIN 5008, US #10)")),
+            ("right", _l("Window on the right (usual French envelope)")),
+        ],
+        default="",
+        validators=[Optional()],
+    )
     group_id = SelectField(_l("Your local group (optional)"), coerce=int, default=0)
     share_first_name = BooleanField(_l("Show my first name on the event's live board"))

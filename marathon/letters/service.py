@@ -15,12 +15,13 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from marathon.cases.facts import CaseFacts, cached_suggestion, case_facts, suggested_body
-from marathon.cases.models import LETTER_KINDS, Case
+from marathon.cases.models import Case
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.jobs import request_sweep
+from marathon.kinds import KIND_NAMES, KINDS
 from marathon.letters.content import aware_utc, local_day
-from marathon.letters.models import PAPER_SIZES, Letter
+from marathon.letters.models import PAPER_SIZES, WINDOW_SIDES, Letter
 from marathon.prepared import PreparedStatement, db_datetime, raw_connection
 from marathon.tally.service import add_to_tally
 
@@ -30,7 +31,7 @@ LIMITS = {
     "sender_town": 80,
     "sender_country": 80,
     "personal_sentence": 400,
-    "body": {"appeal": 4000, "card": 1200, "postcard": 600},
+    "body": {name: known.body_limit for name, known in KINDS.items()},
 }
 MIN_BODY = 20
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
@@ -50,6 +51,7 @@ class LetterDraft:
     personal_sentence: str = ""
     body: str = ""
     paper: str = "a4"
+    window: str = ""  # "" = the section's envelopes; "left" or "right" = the writer's own
     share_first_name: bool = False
     group_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -98,12 +100,16 @@ def validate_draft(draft: LetterDraft, case: Case | CaseFacts | None) -> dict[st
     if case is None or not case.active:
         errors["case"] = str(_l("This case does not exist. Please choose a case from the list."))
         return errors
-    if draft.kind not in LETTER_KINDS or draft.kind not in case.kinds:
+    if draft.kind not in KIND_NAMES or draft.kind not in case.kinds:
         errors["kind"] = str(_l("Please choose one of the kinds this case offers."))
     elif draft.language not in offered_languages(case, draft.kind):
         errors["language"] = str(_l("Please choose one of the languages this case offers."))
     if draft.paper not in PAPER_SIZES:
         errors["paper"] = str(_l("Please choose A4 or US Letter paper."))
+    if draft.window and draft.window not in WINDOW_SIDES:
+        errors["window"] = str(
+            _l("Please choose an envelope with its window on the left or right.")
+        )
     if not draft.sender_name:
         errors["sender_name"] = str(_l("Please enter your name as you want to sign."))
     for name in ("sender_name", "sender_town", "sender_country", "personal_sentence"):
@@ -135,6 +141,7 @@ def normalise_draft(draft: LetterDraft) -> LetterDraft:
     draft.kind = clean_text(draft.kind)
     draft.language = clean_text(draft.language)
     draft.paper = clean_text(draft.paper) or "a4"
+    draft.window = clean_text(draft.window)
     for name in ("sender_name", "sender_town", "sender_country"):
         setattr(draft, name, clean_text(getattr(draft, name)))
     draft.personal_sentence = clean_text(draft.personal_sentence, multiline=True)
@@ -299,6 +306,7 @@ def _write_in_transaction(
         "kind": draft.kind,
         "language": draft.language,
         "paper": draft.paper,
+        "window": draft.window or None,
         "event_id": event_id,
         "group_id": group_id,
         "sender_name": draft.sender_name,
@@ -366,6 +374,7 @@ WRITTEN_COLUMNS = (
     "kind",
     "language",
     "paper",
+    "window",
     "event_id",
     "group_id",
     "sender_name",

@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from marathon.cases.models import LETTER_KINDS
+from marathon.kinds import KIND_NAMES
 from marathon.letters import privacy
 from marathon.letters.content import default_body_for, draft_content
 from marathon.letters.context import (
@@ -60,7 +60,7 @@ def _case_or_404(slug: str) -> Any:
 def _chosen(case: Any) -> tuple[str | None, str | None]:
     kind = request.args.get("kind")
     language = request.args.get("language")
-    if kind not in LETTER_KINDS or kind not in case.kinds:
+    if kind not in KIND_NAMES or kind not in case.kinds:
         return None, None
     if language not in offered_languages(case, kind):
         return kind, None
@@ -189,12 +189,13 @@ def _draft_from_form(slug: str, kind: str, language: str, form: WriteForm) -> Le
         personal_sentence=form.personal_sentence.data or "",
         body=form.body.data or "",
         paper=form.paper.data or "a4",
+        window=form.window.data or "",
         share_first_name=bool(form.share_first_name.data),
     )
 
 
 def _choose_page(case: Any, kind: str | None) -> str:
-    kinds = [k for k in LETTER_KINDS if k in case.kinds]
+    kinds = [k for k in KIND_NAMES if k in case.kinds]
     languages = {k: offered_languages(case, k) for k in kinds}
     return render_template(
         "letters/choose.html",

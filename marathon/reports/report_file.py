@@ -28,8 +28,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marathon.cases.models import LETTER_KINDS, Case
+from marathon.cases.models import Case
 from marathon.extensions import db
+from marathon.kinds import KIND_NAMES
 from marathon.reports.text import tr
 from marathon.tally.models import CHANNELS
 
@@ -197,7 +198,7 @@ def _check_totals(document: dict[str, Any]) -> list[str]:
                     )
                 )
             )
-        if line["kind"] not in LETTER_KINDS:
+        if line["kind"] not in KIND_NAMES:
             reasons.append(
                 tr(_l("Line %(n)s: unknown kind %(kind)s.", n=number, kind=line["kind"]))
             )

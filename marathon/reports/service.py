@@ -15,9 +15,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marathon.cases.models import LETTER_KINDS, Case
+from marathon.cases.models import Case
 from marathon.events.models import Event, Group
 from marathon.extensions import db
+from marathon.kinds import KIND_NAMES, KINDS
 from marathon.reports.queries import DIMENSIONS, ReportError, raw_totals
 from marathon.reports.text import tr
 from marathon.tally.models import CHANNELS
@@ -33,7 +34,6 @@ DIMENSION_LABELS = {
     "day": _l("Day"),
     "edition": _l("Edition"),
 }
-KIND_LABELS = {"appeal": _l("Appeal letter"), "card": _l("Card"), "postcard": _l("Postcard")}
 CHANNEL_LABELS = {"online": _l("Online"), "handwritten": _l("Handwritten")}
 MAX_DIMENSIONS = 2
 
@@ -184,8 +184,10 @@ def _describe(name: str, values: set) -> dict[Any, tuple]:
         none = ("", tr(_l("No group")), (0, ""))
         return {v: known.get(v, none) if v else none for v in values}
     if name == "kind":
-        order = {kind: i for i, kind in enumerate(LETTER_KINDS)}
-        return {v: (v, tr(KIND_LABELS.get(v, v)), (order.get(v, 99), v)) for v in values}
+        order = {kind: i for i, kind in enumerate(KIND_NAMES)}
+        return {
+            v: (v, tr(KINDS[v].label) if v in KINDS else v, (order.get(v, 99), v)) for v in values
+        }
     if name == "channel":
         order = {channel: i for i, channel in enumerate(CHANNELS)}
         return {v: (v, tr(CHANNEL_LABELS.get(v, v)), (order.get(v, 99), v)) for v in values}
