@@ -78,15 +78,19 @@ def sample_contents(photo: Path):
         photo_path=str(photo),
         photo_alt="Damisoa",
     )
-    ask = (
+    appeal = (
         "Je vous demande de garantir à Damisoa et à sa communauté l'accès à l'eau, à la "
         "nourriture et à un logement décent, et de les protéger des effets de la sécheresse."
     )
     letter = LetterContent(
-        kind="appeal", body=default_body("appeal", "fr", person="Damisoa", ask=ask), **common
+        kind="appeal",
+        body=default_body("appeal", "fr", person="Damisoa", case_text=appeal),
+        **common,
     )
     postcard = LetterContent(
-        kind="postcard", body=default_body("postcard", "fr", person="Damisoa", ask=ask), **common
+        kind="postcard",
+        body=default_body("postcard", "fr", person="Damisoa", case_text=appeal),
+        **common,
     )
     return letter, postcard
 

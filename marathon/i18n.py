@@ -53,5 +53,5 @@ def init_i18n(app: Flask, babel: Babel) -> None:
     app.jinja_env.globals.update(
         language_name=lambda code: LANGUAGE_NAMES.get(code, code),
         text_direction=text_direction,
-        kinds=KINDS,
+        mail_kinds=KINDS,
     )

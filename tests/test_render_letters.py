@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from render_support import (
     write_photo,
 )
 
+from marathon.kinds import KIND_NAMES, PERSONAL, kind
 from marathon.render import letters
 from marathon.render.fetcher import SafeURLFetcher
 from marathon.render.letters import (
@@ -27,6 +29,7 @@ from marathon.render.paths import templates_dir
 from marathon.render.templating import UnknownTemplate
 
 MM = 72 / 25.4
+KINDS_VOICE = {name: kind(name).voice for name in KIND_NAMES}
 ALL_TEMPLATES = sorted(
     (path.parent.name, path.stem)
     for path in templates_dir().glob("*/*.html")
@@ -42,11 +45,13 @@ def cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def test_every_kind_has_the_five_languages_and_arabic_for_appeals_and_cards() -> None:
-    for kind in ("appeal", "card", "postcard"):
-        assert {"fr", "en", "es", "nl", "de"} <= set(template_languages(kind))
-    assert "ar" in template_languages("appeal")
-    assert "ar" in template_languages("card")
+def test_every_kind_has_the_languages_and_both_postcards_follow_the_letters() -> None:
+    for name in KIND_NAMES:
+        assert {"fr", "en", "es", "nl", "de", "ar"} <= set(template_languages(name)), name
+    # Every language with an appeal or a card template has both postcards.
+    letter_languages = set(template_languages("appeal")) | set(template_languages("card"))
+    assert letter_languages <= set(template_languages("postcard"))
+    assert letter_languages <= set(template_languages("solidarity_postcard"))
     assert template_languages("nonsense") == []
 
 
@@ -62,18 +67,20 @@ def test_every_template_renders_a_pdf_with_sender_addressee_person_and_code(
     text = pdf_text(pdf)
     assert "ABCD-1234" in text
     assert "Damisoa" in text
-    if kind == "card":
-        assert "Marie" in text  # cards are signed with the first name and town
+    if KINDS_VOICE[kind] == PERSONAL:
+        assert "Marie" in text  # words to the person are signed with the first name and town
+        assert "Dupont" not in text
         assert "Lyon" in text
     else:
         assert "Marie Dupont" in text
+    if kind != "card":  # a card goes in an envelope; the others show where they go
         assert "Andry Rajoelina" in text
     assert "Zeile zwei" in text  # (in right-to-left text the full stop is extracted first)
     fonts = font_files(pdf)
     assert fonts, "no font in the PDF"
     assert all(embedded for _, embedded in fonts), fonts
     assert list(fetcher.refused) == []
-    if kind == "postcard":
+    if kind_layout(kind) == "postcard":
         assert list(fetcher.fetched) == ["marathon-asset://cases/2025/damisoa/photo.svg"]
 
 
@@ -86,7 +93,11 @@ HOSTILE = [
 ]
 
 
-@pytest.mark.parametrize("kind", ["appeal", "card", "postcard"])
+def kind_layout(name: str) -> str:
+    return kind(name).layout
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
 def test_markup_in_volunteer_text_is_printed_literally_and_fetches_nothing(kind: str) -> None:
     letters.reset_caches()
     content = make_content(
@@ -125,6 +136,7 @@ def test_volunteer_text_becomes_paragraphs_and_line_breaks() -> None:
     ("language", "paper", "expected"),
     [
         ("fr", "a4", "Lyon, le 6 décembre 2025"),
+        ("fr", "letter", "Lyon, le 6 décembre 2025"),
         ("en", "a4", "Lyon, 6 December 2025"),
         ("en", "letter", "Lyon, December 6, 2025"),
         ("es", "a4", "Lyon, 6 de diciembre de 2025"),
@@ -138,6 +150,15 @@ def test_the_date_is_written_in_the_letters_language(
     assert expected in pdf_text(render_letter_pdf(make_content("appeal", language, paper=paper)))
 
 
+def test_the_first_of_the_month_is_the_first_in_french() -> None:
+    first = pdf_text(render_letter_pdf(make_content(written_on=date(2026, 12, 1))))
+    assert "Lyon, le 1er décembre 2026" in first
+    english = pdf_text(
+        render_letter_pdf(make_content("appeal", "en", written_on=date(2026, 12, 1)))
+    )
+    assert "Lyon, 1 December 2026" in english and "1er" not in english
+
+
 @pytest.mark.parametrize(
     ("kind", "paper", "size_mm", "pages"),
     [
@@ -146,6 +167,8 @@ def test_the_date_is_written_in_the_letters_language(
         ("card", "a4", (210, 148), 1),
         ("postcard", "a4", (148, 105), 2),
         ("postcard", "letter", (148, 105), 2),
+        ("solidarity_postcard", "a4", (148, 105), 2),
+        ("solidarity_postcard", "letter", (148, 105), 2),
     ],
 )
 def test_page_size_and_count(kind: str, paper: str, size_mm: tuple, pages: int) -> None:
@@ -196,8 +219,8 @@ def test_arabic_appeal_is_right_to_left_with_extractable_arabic_text() -> None:
 
 
 def test_preview_html_is_self_contained() -> None:
-    for kind in ("appeal", "card", "postcard"):
-        html = render_preview_html(make_content(kind))
+    for name in KIND_NAMES:
+        html = render_preview_html(make_content(name))
         assert "<style>" in html
         assert "marathon-asset:" not in html
         assert "<link" not in html
@@ -207,8 +230,9 @@ def test_preview_html_is_self_contained() -> None:
 
 
 def test_preview_inlines_the_case_picture(cases: Path) -> None:
-    html = render_preview_html(make_content("postcard", photo_path=str(write_photo(cases))))
-    assert 'src="data:image/svg+xml;base64,' in html
+    for name in ("postcard", "solidarity_postcard"):
+        html = render_preview_html(make_content(name, photo_path=str(write_photo(cases))))
+        assert 'src="data:image/svg+xml;base64,' in html
     outside = render_preview_html(make_content("postcard", photo_path="/etc/passwd"))
     assert "data:" not in outside and "passwd" not in outside
 
@@ -220,6 +244,9 @@ def test_unknown_kind_or_language_is_refused() -> None:
         render_letter_pdf(make_content("appeal", "xx"))
     with pytest.raises(UnknownTemplate):
         render_letter_pdf(make_content("appeal", "../shared/layout"))
+    for render in (render_letter_html, render_preview_html):
+        with pytest.raises(UnknownTemplate):
+            render(make_content("leaflet"))
 
 
 def test_several_letters_in_one_pdf() -> None:
@@ -227,18 +254,6 @@ def test_several_letters_in_one_pdf() -> None:
     reader = pdf_reader(pdf)
     assert len(reader.pages) == 3
     assert "WXYZ-9876" in pdf_text(pdf)
-
-
-@pytest.mark.parametrize("kind", ["card", "postcard"])
-def test_the_longest_allowed_message_still_fits_on_the_card(kind: str) -> None:
-    limit = {"card": 1200, "postcard": 600}[kind]  # the form's limits (letters.service.LIMITS)
-    words = "solidarité " * (limit // 11)
-    body = f"{words[: limit // 2]}\n\n{words[: limit // 2 - 10]} FIN-DU-TEXTE"
-    content = make_content(kind, body=body, personal_sentence="x " * 199 + "DERNIER")
-    reader = pdf_reader(render_letter_pdf(content))
-    assert len(reader.pages) == (2 if kind == "postcard" else 1)
-    text = squash(reader.pages[-1].extract_text())
-    assert "FIN-DU-TEXTE" in text and "DERNIER" in text
 
 
 def test_render_html_pdf_uses_the_shared_fonts() -> None:
@@ -252,3 +267,35 @@ def test_render_html_pdf_uses_the_shared_fonts() -> None:
     assert "Cover sheet" in pdf_text(pdf)
     assert all(embedded for _, embedded in font_files(pdf))
     assert [url for url, _ in fetcher.refused] == ["file:///etc/passwd"]
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_arabic_names_and_addresses_print_in_the_naskh_face_in_any_language(kind: str) -> None:
+    """A French letter to a Saudi authority, by a writer whose name is in Arabic letters: the
+    return line, the address, the signature and the caption never miss a glyph."""
+    import io
+    from dataclasses import replace
+
+    import pdfplumber
+    from render_support import ADDRESSEE
+
+    content = make_content(
+        kind,
+        "fr",
+        person="مناهل العتيبي",
+        sender_name="مريم دوبون",
+        sender_town="ليون",
+        addressee=replace(ADDRESSEE, name="سلمان بن عبد العزيز آل سعود", address_lines=("الرياض",)),
+        cards_to="منظمة العفو الدولية، الرياض",
+    )
+    pdf = render_letter_pdf(content)
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        arabic = [
+            char
+            for page in document.pages
+            for char in page.chars
+            if "\u0600" <= char["text"] <= "\u06ff" or "\ufb50" <= char["text"] <= "\ufeff"
+        ]
+    assert len(arabic) > 20
+    fonts = {char["fontname"].split("+")[-1] for char in arabic}
+    assert fonts <= {"Marathon-Naskh", "Marathon-Naskh-Bold"}, fonts

@@ -22,10 +22,9 @@ from urllib.parse import unquote, urlsplit
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from marathon.config import PROJECT_ROOT
-from marathon.render.paths import templates_dir
+from marathon.render.paths import FONTS_DIR, templates_dir
 
 ASSET_SCHEME = "marathon-asset"
-FONTS_DIR = PROJECT_ROOT / "marathon" / "static" / "fonts"
 DEFAULT_CASES_DIR = PROJECT_ROOT / "cases"
 
 # Fonts are 0.5-1 MB, pictures a few MB at most: anything bigger is not one of ours.
@@ -48,12 +47,34 @@ def cases_dir() -> Path:
     return Path(os.environ.get("MARATHON_CASES_DIR") or DEFAULT_CASES_DIR)
 
 
+def uploads_dir() -> Path:
+    """Where case photos uploaded by an admin are (``STORAGE_DIR/case-photos``).
+
+    The app's folder when there is one (:func:`marathon.catalogue_admin.uploads.photos_root`),
+    else the one the environment gives (``MARATHON_STORAGE_DIR``, else the instance folder's).
+    """
+    from flask import has_app_context
+
+    if has_app_context():
+        from marathon.catalogue_admin.uploads import photos_root
+
+        return photos_root()
+    instance = os.environ.get("MARATHON_INSTANCE_PATH") or PROJECT_ROOT / "instance"
+    storage = os.environ.get("MARATHON_STORAGE_DIR") or Path(instance) / "storage"
+    return Path(storage) / "case-photos"
+
+
 def asset_roots() -> dict[str, Path]:
-    """The directories WeasyPrint may read, by the name used in ``marathon-asset://`` URLs."""
+    """The directories WeasyPrint may read, by the name used in ``marathon-asset://`` URLs.
+
+    Fonts, the shared stylesheets, the case folders (their pictures) and the pictures uploaded by
+    an admin (which take precedence over the case folder's). Nothing else.
+    """
     return {
         "fonts": FONTS_DIR,
         "shared": templates_dir() / "shared",
         "cases": cases_dir(),
+        "uploads": uploads_dir(),
     }
 
 

@@ -25,19 +25,24 @@ from weasyprint import CSS, HTML
 from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 
+from marathon.kinds import KINDS
 from marathon.render import templating
 from marathon.render.content import LetterContent
 from marathon.render.fetcher import SafeURLFetcher, asset_url
 from marathon.render.paths import templates_dir
 from marathon.render.templating import (
+    WINDOW_SIDES,
+    UnknownTemplate,
     default_body,
     render_template,
     template_languages,
     text_direction,
+    window_side,
 )
 
 __all__ = [
     "default_body",
+    "layout_stylesheets",
     "render_html_pdf",
     "render_letter_document",
     "render_letter_html",
@@ -54,19 +59,45 @@ PREVIEW_IMAGE_MAX_BYTES = 2 * 1024 * 1024
 _FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}", re.IGNORECASE)
 
 
-def stylesheet_names(kind: str, paper: str, direction: str) -> list[str]:
-    """The shared stylesheets (in ``letter_templates/shared``) of one kind of document."""
-    names = ["fonts.css", "base.css", f"{kind}.css"]
-    if kind == "appeal":
-        names.append("paper-letter.css" if paper == "letter" else "paper-a4.css")
-    if direction == "rtl" and kind in ("appeal", "card"):
-        names.append(f"{kind}-rtl.css")
+SheetKey = tuple[str, str, str, str]  # layout, paper, direction, window side
+
+
+def layout_stylesheets(layout: str, paper: str, direction: str, window: str = "left") -> list[str]:
+    """The shared stylesheets (in ``letter_templates/shared``) of one layout.
+
+    ``layout`` is a kind's ``layout`` (appeal, card, postcard). An appeal letter adds its paper's
+    size and fold marks, then its envelope window's geometry, by paper and side:
+    ``window-a4-left.css``, ``window-a4-right.css``, ``window-letter-left.css``,
+    ``window-letter-right.css``.
+    """
+    names = ["fonts.css", "base.css", f"{layout}.css"]
+    if layout == "appeal":
+        paper = "letter" if paper == "letter" else "a4"
+        side = window if window in WINDOW_SIDES else "left"
+        names += [f"paper-{paper}.css", f"window-{paper}-{side}.css"]
+    if direction == "rtl":
+        names.append(f"{layout}-rtl.css")
     return names
 
 
-def _sheet_key(content: LetterContent) -> tuple[str, str, str]:
+def _layout(kind_name: str) -> str:
+    known = KINDS.get(kind_name)
+    if known is None:
+        raise UnknownTemplate(f"unknown kind {kind_name!r}")
+    return known.layout
+
+
+def stylesheet_names(kind_name: str, paper: str, direction: str, window: str = "left") -> list[str]:
+    """The shared stylesheets of one kind of document (by the kind's layout)."""
+    return layout_stylesheets(_layout(kind_name), paper, direction, window)
+
+
+def _sheet_key(content: LetterContent) -> SheetKey:
+    layout = _layout(content.kind)
+    if layout != "appeal":  # only appeal letters change with the paper and the window
+        return layout, "a4", text_direction(content.language), "left"
     paper = "letter" if content.paper == "letter" else "a4"
-    return content.kind, paper, text_direction(content.language)
+    return layout, paper, text_direction(content.language), window_side(content)
 
 
 class _Renderer:
@@ -79,7 +110,7 @@ class _Renderer:
         # Fetches the fonts named in fonts.css, once, while the stylesheets are parsed.
         self.fetcher = SafeURLFetcher()
         self._sheets: dict[str, CSS] = {}
-        self._sets: dict[tuple[str, str, str], list[CSS]] = {}
+        self._sets: dict[SheetKey, list[CSS]] = {}
 
     def sheet(self, name: str) -> CSS:
         css = self._sheets.get(name)
@@ -93,10 +124,10 @@ class _Renderer:
             self._sheets[name] = css
         return css
 
-    def stylesheets(self, key: tuple[str, str, str]) -> list[CSS]:
+    def stylesheets(self, key: SheetKey) -> list[CSS]:
         sheets = self._sets.get(key)
         if sheets is None:
-            sheets = [self.sheet(name) for name in stylesheet_names(*key)]
+            sheets = [self.sheet(name) for name in layout_stylesheets(*key)]
             self._sets[key] = sheets
         return sheets
 
@@ -158,13 +189,13 @@ def render_letter_html(content: LetterContent) -> str:
     browser use :func:`render_preview_html`.
     """
     key = _sheet_key(content)
-    links = [asset_url("shared", name) for name in stylesheet_names(*key)]
+    links = [asset_url("shared", name) for name in layout_stylesheets(*key)]
     return render_template(content, stylesheets=links)
 
 
-def _preview_css(key: tuple[str, str, str]) -> str:
+def _preview_css(key: SheetKey) -> str:
     shared = templates_dir() / "shared"
-    parts = [(shared / name).read_text(encoding="utf-8") for name in stylesheet_names(*key)]
+    parts = [(shared / name).read_text(encoding="utf-8") for name in layout_stylesheets(*key)]
     parts.append((shared / "preview.css").read_text(encoding="utf-8"))
     # Browsers cannot reach marathon-asset:// URLs: drop the @font-face rules, the font stacks
     # fall back to the system's fonts.

@@ -1,4 +1,4 @@
-"""Where the letter templates are: light (no WeasyPrint), for the write path's questions."""
+"""Where the letter templates and fonts are: light (no WeasyPrint), for the write path."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from marathon.config import PROJECT_ROOT
 
 DEFAULT_TEMPLATES_DIR = PROJECT_ROOT / "letter_templates"
+FONTS_DIR = PROJECT_ROOT / "marathon" / "static" / "fonts"
 
 
 def templates_dir() -> Path:

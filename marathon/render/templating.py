@@ -3,6 +3,10 @@
 The templates in ``letter_templates/`` are ours; what a volunteer types is data, never template
 source and never markup: it reaches the HTML only through the ``paragraphs`` filter, which escapes
 it before adding ``<p>`` and ``<br>``.
+
+The kind (``marathon.kinds``) decides whom a template speaks to: templates get its ``layout``,
+``voice`` (formal or personal) and ``recipient``, the envelope window's side (``window``), and the
+date written as the letter's language writes it (:func:`letter_date`).
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 import functools
 import re
 import threading
+import unicodedata
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +25,20 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
+from marathon.kinds import KINDS, Kind
 from marathon.render.content import LetterContent
+from marathon.render.fitting import address_size
 from marathon.render.paths import templates_dir
 
-KINDS = ("appeal", "card", "postcard")
 # The order languages are offered in; others found on disk come after, alphabetically.
 LANGUAGE_ORDER = ("fr", "en", "es", "nl", "de", "ar")
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
-# The case's own suggested text, by kind, preferred over the template's when given.
-CASE_TEXT_KEYS = {
-    "appeal": "case_appeal_body",
-    "card": "card_message",
-    "postcard": "postcard_message",
-}
+WINDOW_SIDES = ("left", "right")
 
-# Cards and postcards have one fixed space for the message: longer texts get a smaller size
-# (characters of salutation + body + personal sentence; the form's limits keep the largest
-# allowed text legible in the "l" size).
+# Cards and postcards have one fixed space for the message: longer texts get a smaller size.
+# Keyed by the kind's paper; characters of salutation + body + personal sentence. The form's
+# limits (the kind's body_limit, 400 for the personal sentence) keep the largest allowed text
+# legible, on one page, in the "l" size.
 TEXT_SIZE_STEPS = {"card": (700, 1100), "postcard": (500, 750)}
 
 _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
@@ -70,6 +73,21 @@ def paragraphs(text: str | None) -> Markup:
     )
 
 
+def text_dir(text: str | None) -> str:
+    """``rtl`` or ``ltr`` by the first strongly directional character of ``text``; "" if none.
+
+    Given as ``dir`` to each line of an address: a Latin address in an Arabic letter (or an Arabic
+    one in a French letter) keeps its own reading order, its commas where they belong.
+    """
+    for char in text or "":
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return ""
+
+
 def _autoescape(name: str | None) -> bool:
     # HTML templates escape everything; the .body.txt templates make plain text, which the HTML
     # templates escape in turn when it comes back as the volunteer's body.
@@ -94,15 +112,16 @@ def environment(directory: Path | None = None) -> SandboxedEnvironment:
                     keep_trailing_newline=False,
                 )
                 env.filters["paragraphs"] = paragraphs
+                env.filters["text_dir"] = text_dir
                 _envs[directory] = env
     return env
 
 
 def template_languages(kind: str) -> list[str]:
     """The languages that have a template for ``kind``, in the order they are offered."""
-    folder = templates_dir() / kind
     if kind not in KINDS:
         return []
+    folder = templates_dir() / kind
     try:
         # Every letter written asks: list the folder again only when it changed.
         changed = folder.stat().st_mtime_ns
@@ -132,19 +151,21 @@ def _check(kind: str, language: str) -> None:
         raise UnknownTemplate(f"no {kind} template in language {language!r}")
 
 
-def default_body(kind: str, language: str, **context: Any) -> str:
+def default_body(
+    kind: str, language: str, *, person: str = "", country_name: str = "", case_text: str = ""
+) -> str:
     """The editable body pre-filled in the form: the case's own text if any, else the template's.
 
-    ``context`` may hold person, country_name, ask, salutation, and the case's suggested text
-    (``case_appeal_body`` for appeals, ``card_message`` for cards, ``postcard_message``).
+    ``case_text`` is the case's suggested text of this kind (the kind's ``mailed_text`` field, in
+    ``language``). The fallback, ``letter_templates/<kind>/<language>.body.txt``, speaks in the
+    kind's voice to its recipient; it is given the person's name and country, never the case's
+    instructions to volunteers.
     """
     _check(kind, language)
-    own = context.get(CASE_TEXT_KEYS[kind])
-    if own and str(own).strip():
-        return str(own).strip()
-    values = {"person": "", "country_name": "", "ask": "", "salutation": ""}
-    values.update({key: "" if value is None else value for key, value in context.items()})
+    if case_text and str(case_text).strip():
+        return str(case_text).strip()
     template = environment().get_template(f"{kind}/{language}.body.txt")
+    values = {"person": person or "", "country_name": country_name or ""}
     return template.render(values).strip() + "\n"
 
 
@@ -155,17 +176,46 @@ def date_locale(language: str, paper: str) -> str:
     return language
 
 
+def letter_date(day: date, language: str, paper: str) -> str:
+    """``day`` as the letter's language writes it in a letter ("1er décembre 2026", "6 December
+    2026", "December 6, 2026" on US Letter). The templates add their own words around it ("le")."""
+    if language.split("_")[0] == "fr" and day.day == 1:
+        # French writes the first of the month as an ordinal: « le 1er décembre ».
+        return format_date(day, format="'1er' MMMM y", locale="fr")
+    return format_date(day, format="long", locale=date_locale(language, paper))
+
+
 def text_size(content: LetterContent) -> str:
     """``s``, ``m`` or ``l``: how long the message is, for the fixed-size card and postcard."""
-    steps = TEXT_SIZE_STEPS.get(content.kind)
+    steps = TEXT_SIZE_STEPS.get(_kind(content).paper)
     if steps is None:
         return "s"
     length = len(content.salutation) + len(content.body) + len(content.personal_sentence)
     return "s" if length <= steps[0] else "m" if length <= steps[1] else "l"
 
 
+def window_side(content: LetterContent) -> str:
+    """The side of the envelope's window (appeal letters): ``left`` unless ``right`` is asked."""
+    return content.window if content.window in WINDOW_SIDES else "left"
+
+
+def _kind(content: LetterContent) -> Kind:
+    return KINDS[content.kind]
+
+
+def _address_box(content: LetterContent) -> str | None:
+    layout = _kind(content).layout
+    if layout == "appeal":
+        paper = "letter" if content.paper == "letter" else "a4"
+        return f"{paper}-{window_side(content)}"
+    if layout == "postcard":
+        return "postcard"
+    return None
+
+
 def letter_context(content: LetterContent) -> dict[str, Any]:
     """The template's values: plain str, int, bool, list and dict, never model objects."""
+    kind = _kind(content)
     addressee = asdict(content.addressee)
     first_name = (content.sender_name.split() or [""])[0]
     addressee_lines = [line for line in addressee["address_lines"] if line]
@@ -179,19 +229,26 @@ def letter_context(content: LetterContent) -> dict[str, Any]:
         )
         if line
     ]
+    sender_one_line = " · ".join(
+        part for part in (content.sender_name, content.sender_town, content.sender_country) if part
+    )
+    direction = text_direction(content.language)
+    box = _address_box(content)
     from marathon.render.fetcher import path_url  # WeasyPrint's: loaded only to render
 
     photo_url = path_url(content.photo_path) if content.photo_path else None
     return {
         "kind": content.kind,
+        "layout": kind.layout,
+        "voice": kind.voice,
+        "recipient": kind.recipient,
+        "window": window_side(content),
         "lang": content.language,
-        "dir": text_direction(content.language),
-        "paper": "a6" if content.kind == "postcard" else content.paper,
+        "dir": direction,
+        "paper": "a6" if kind.paper == "postcard" else content.paper,
         "code": content.code,
         "edition": int(content.case_edition),
-        "date_text": format_date(
-            content.written_on, format="long", locale=date_locale(content.language, content.paper)
-        ),
+        "date_text": letter_date(content.written_on, content.language, content.paper),
         "person": content.person,
         "country_name": content.country_name,
         "sender": {
@@ -199,11 +256,7 @@ def letter_context(content: LetterContent) -> dict[str, Any]:
             "first_name": first_name,
             "town": content.sender_town,
             "country": content.sender_country,
-            "one_line": " · ".join(
-                part
-                for part in (content.sender_name, content.sender_town, content.sender_country)
-                if part
-            ),
+            "one_line": sender_one_line,
         },
         "addressee": {
             "title": addressee["title"],
@@ -212,6 +265,15 @@ def letter_context(content: LetterContent) -> dict[str, Any]:
             "country": addressee["country"],
             "is_sample": bool(addressee["is_sample"]),
             "all_lines": all_lines,
+            "size": address_size(
+                box,
+                all_lines,
+                return_line=sender_one_line,
+                sample_mark=bool(addressee["is_sample"]),
+                rtl=direction == "rtl",
+            )
+            if box
+            else 0,
         },
         "salutation": content.salutation,
         "body": content.body,
