@@ -158,7 +158,7 @@ def test_a_text_file_not_listed_in_languages_is_reported(cases_copy: Path) -> No
 
 def test_unknown_kind_theme_and_misspelt_field_are_reported(cases_copy: Path) -> None:
     path = cases_copy / "2025/damisoa/case.toml"
-    edit(path, '"postcard"]', '"poster"]')
+    edit(path, '"solidarity_postcard"]', '"poster"]')
     edit(path, '"climate",', '"weather",')
     edit(path, "position = 1", "positon = 1")
     errors = errors_of(cases_copy)

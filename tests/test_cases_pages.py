@@ -95,7 +95,8 @@ def test_case_page_shows_story_ask_rules_count_and_write_link(
     assert "<li>Do not write about politics or religion.</li>" in html
     assert "1,234 letters" in html
     assert 'href="/cases/damisoa/write"' in html
-    assert "Appeal letter to the authorities" in html and "Postcard" in html
+    assert "Appeal letter" in html and "Appeal postcard" in html
+    assert "Card of solidarity" in html and "Postcard of solidarity" in html
     assert 'alt="Placeholder picture: Damisoa' in html
     assert "placeholders the section will replace" in html
 
