@@ -1,11 +1,14 @@
-"""Batches pages: who sees what, the download only when done, marking printed and sent."""
+"""Batches pages: who sees what, each file's download only when done, marking printed and sent."""
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from typing import Any
 
 import pytest
-from batches_support import PASSWORD, cases, make_group, make_letters
+from batches_support import PASSWORD, make_case, make_group, make_letters
 
 from marathon.accounts.service import create_user
 from marathon.batches import service
@@ -21,6 +24,20 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
+def loaded_cases(app):
+    """The app with one case of its own (the tests need no catalogue)."""
+    with app.app_context():
+        make_case("amina", "Amina Rakoto", authority="Rabe Ministry", card_to="Amnesty Paris")
+    return app
+
+
+def cases():
+    from marathon.cases.models import Case
+
+    return list(db.session.scalars(db.select(Case).order_by(Case.id)))
+
+
+@pytest.fixture
 def world(loaded_cases):
     with loaded_cases.app_context():
         mine = make_group("Lyon")
@@ -33,6 +50,7 @@ def world(loaded_cases):
         )
         create_user(email="a@example.org", name="A", password=PASSWORD, role="admin")
         ids = make_letters(2, case_ids=[cases()[0].id], group_id=mine)
+        ids += make_letters(1, case_ids=[cases()[0].id], group_id=mine, kind="card")
         make_letters(1, case_ids=[cases()[0].id], group_id=theirs)
     return {"mine": mine, "theirs": theirs, "ids": ids}
 
@@ -59,7 +77,8 @@ def test_coordinator_prints_own_group_and_marks_printed_then_sent(client, world,
         },
     )
     assert page.status_code == 200
-    assert b"2 letters" in page.data or b"2 lettres" in page.data
+    assert b"3 letters" in page.data
+    assert b"Avery Zweckform 3652" in page.data  # the label stock of the chosen paper (A4)
     started = client.post(
         "/batches/new",
         data={
@@ -81,11 +100,32 @@ def test_coordinator_prints_own_group_and_marks_printed_then_sent(client, world,
         assert batch.group_id == world["mine"]
         assert sorted(batch.letter_ids) == sorted(world["ids"])
         batch_id = batch.id
-    assert client.get(batch_url).status_code == 200
     status = client.get(f"/batches/{batch_id}/status.json").get_json()
     assert status["status"] == "done" and status["ready"]
-    download = client.get(f"/batches/{batch_id}/download")
-    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    page = client.get(batch_url)
+    assert page.status_code == 200
+    assert b"Avery Zweckform 3652" in page.data
+    with loaded_cases.app_context():
+        files = db.session.get(Batch, batch_id).files
+    assert [entry["kind"] for entry in files] == ["contents", "appeal", "card"]
+    # Each file has its own link, and downloads whole.
+    for index, entry in enumerate(files):
+        url = f"/batches/{batch_id}/files/{index}"
+        assert url.encode() in page.data and entry["name"].encode() in page.data
+        download = client.get(url)
+        assert download.status_code == 200 and download.mimetype == "application/pdf"
+        assert download.data.startswith(b"%PDF") and len(download.data) == entry["size"]
+        assert entry["name"] in download.headers["Content-Disposition"]
+    assert client.get(f"/batches/{batch_id}/files/{len(files)}").status_code == 404
+    # "Download all": one ZIP of the same files.
+    everything = client.get(f"/batches/{batch_id}/download")
+    assert everything.status_code == 200 and everything.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(everything.data)) as archive:
+        assert archive.namelist() == [entry["name"] for entry in files]
+        for index, entry in enumerate(files):
+            assert (
+                archive.read(entry["name"]) == client.get(f"/batches/{batch_id}/files/{index}").data
+            )
     assert client.post(f"/batches/{batch_id}/mark/printed").status_code == 302
     with loaded_cases.app_context():
         assert {
@@ -106,11 +146,14 @@ def test_another_groups_coordinator_cannot_see_the_batch(client, world, loaded_c
     with loaded_cases.app_context():
         batch = service.start_batch("letters", {"group_id": world["mine"]}, "a4")
         batch_id = batch.id
+        files = len(db.session.get(Batch, batch_id).files)
+    assert files == 3
     login(client, "o@example.org")
     for url in (
         f"/batches/{batch_id}",
         f"/batches/{batch_id}/status.json",
         f"/batches/{batch_id}/download",
+        *(f"/batches/{batch_id}/files/{index}" for index in range(files)),
     ):
         assert client.get(url).status_code == 403
     assert client.post(f"/batches/{batch_id}/mark/printed").status_code == 403
@@ -148,6 +191,7 @@ def test_download_of_an_unfinished_batch_is_refused(client, world, loaded_cases)
         batch_id = batch.id
     login(client, "a@example.org")
     assert client.get(f"/batches/{batch_id}/download").status_code == 409
+    assert client.get(f"/batches/{batch_id}/files/0").status_code == 409  # no files yet
     assert client.post(f"/batches/{batch_id}/mark/printed").status_code == 302
     with loaded_cases.app_context():
         assert db.session.get(Batch, batch_id).status == "running"
@@ -156,10 +200,40 @@ def test_download_of_an_unfinished_batch_is_refused(client, world, loaded_cases)
 def test_no_letters_gives_a_message_not_an_error(client, world):
     login(client, "a@example.org")
     response = client.post(
-        "/batches/new", data={"product": "postcards", "paper": "a4", "start": "1"}
+        "/batches/new",
+        data={"product": "letters", "paper": "a4", "kind": "solidarity_postcard", "start": "1"},
     )
     assert response.status_code == 200
-    assert b"flash-error" in response.data
+    assert b"flash-error" in response.data and b"nothing to print" in response.data
+
+
+def test_a_file_whose_size_changed_is_refused(client, world, loaded_cases):
+    """A file is served only whole: the batch's ZIP and the file in it at their recorded sizes."""
+    with loaded_cases.app_context():
+        batch_id = service.start_batch("letters", {"group_id": world["mine"]}, "a4").id
+        batch = db.session.get(Batch, batch_id)
+        files = [dict(entry) for entry in batch.files]
+        files[1]["size"] += 1
+        batch.files = files
+        db.session.commit()
+    login(client, "a@example.org")
+    assert client.get(f"/batches/{batch_id}/files/0").status_code == 200
+    assert client.get(f"/batches/{batch_id}/files/1").status_code == 409
+    page = client.get(f"/batches/{batch_id}").data.decode()
+    assert re.search(r'href="/batches/\d+/files/1"', page)  # listed; the download says why not
+
+
+def test_the_new_batch_form_names_the_label_stock_of_each_paper(client, world):
+    login(client, "a@example.org")
+    page = client.get("/batches/new").data
+    assert b"Avery Zweckform 3652" in page  # A4, the default: shown
+    assert b"Avery 5160" in page  # US Letter: named for the script to show when chosen
+    letter = client.post(
+        "/batches/new",
+        data={"product": "labels", "paper": "letter", "labels_per": "letter", "preview": "1"},
+    ).data.decode()
+    shown = re.search(r'data-role="label-stock"[^>]*>([^<]+)<', letter).group(1)
+    assert "Avery 5160" in shown
 
 
 class TestQueueDown:

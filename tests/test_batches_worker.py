@@ -1,5 +1,5 @@
 """A real RQ worker on real Redis, killed with SIGKILL mid-batch: no half file is ever presented
-as done, and after a requeue the batch completes with every letter exactly once."""
+as done, and after a requeue the batch completes with every letter exactly once, in its files."""
 
 from __future__ import annotations
 
@@ -15,15 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from batches_support import cases, letter_codes, make_letters
+from batches_support import batch_files, codes_in, letter_codes, make_case, make_letters, page_texts
 from batches_support import start_worker as _worker
-from pypdf import PdfReader
+from services import REDIS_TEST_URL
 
 from marathon import jobs
 from marathon.batches import service
 from marathon.batches.models import Batch
 from marathon.extensions import db
-from tests.conftest import REDIS_TEST_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -76,7 +75,12 @@ def test_killed_worker_leaves_no_done_file_and_the_retry_is_complete(loaded_case
         queue = jobs.rq_queue()
         worker = None
         try:
-            ids = make_letters(LETTERS, case_ids=[case.id for case in cases()[:3]])
+            case_ids = [
+                make_case(f"case-{n}", f"Person {n}", authority=f"Office {n}", card_to="Section")
+                for n in range(3)
+            ]
+            ids = make_letters(LETTERS - 12, case_ids=case_ids)
+            ids += make_letters(12, case_ids=case_ids, kind="card")
             batch_id = service.start_batch("letters", {}, "a4").id
             worker = _worker(app)
             deadline = time.monotonic() + 300  # a shared, loaded machine is slow
@@ -88,7 +92,7 @@ def test_killed_worker_leaves_no_done_file_and_the_retry_is_complete(loaded_case
             killed = _batch(batch_id)
             assert killed.status == "running" and 0 < killed.done < killed.total
             assert service.ready_file(killed) is None
-            assert not list(Path(app.config["STORAGE_DIR"], "batches").glob("batch-*.pdf"))
+            assert not list(Path(app.config["STORAGE_DIR"], "batches").glob("batch-*"))
 
             # The worker is gone: requeue now rather than after the stale delay.
             assert service.requeue_stale(stale_after=timedelta(0)) == [batch_id]
@@ -97,13 +101,18 @@ def test_killed_worker_leaves_no_done_file_and_the_retry_is_complete(loaded_case
             done = _batch(batch_id)
             assert done.status == "done", done.error
             assert done.attempts == 2
-            path = service.ready_file(done)
-            assert path is not None
-            pages = [page.extract_text() for page in PdfReader(path).pages]
-            assert len(pages) == done.pages
-            text = "\n".join(pages)
-            for code in letter_codes(ids):
-                assert text.count(code) == 1, code
+            files = batch_files(app, done)
+            assert [entry["kind"] for entry, _data in files] == ["contents", "appeal", "card"]
+            texts = [page_texts(data) for _entry, data in files]
+            assert sum(len(pages) for pages in texts) == done.pages
+            text = "\n".join("\n".join(pages) for pages in texts)
+            codes = letter_codes(ids)
+            assert codes_in(text, codes) == sorted(codes)
+            for code in codes:
+                assert text.count(code) <= 1, code
+            # Only the finished attempt's ZIP is left: no temp, no first attempt's files.
+            left = sorted(p.name for p in Path(app.config["STORAGE_DIR"], "batches").iterdir())
+            assert left == [f"batch-{batch_id}-2.zip"]
         finally:
             if worker is not None and worker.poll() is None:
                 _kill_tree(worker)

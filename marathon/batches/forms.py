@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SubmitField
 
-from marathon.cases.models import LETTER_KINDS
+from marathon.kinds import KINDS
 
 
 def _optional_int(value: object) -> int | None:
@@ -21,8 +21,10 @@ class BatchForm(FlaskForm):
     product = SelectField(
         _l("Print"),
         choices=[
-            ("letters", _l("Letters (one PDF, a cover sheet per destination)")),
-            ("postcards", _l("Postcards (4 per sheet, fronts and backs)")),
+            (
+                "letters",
+                _l("Letters, cards and postcards (one file per kind and paper size)"),
+            ),
             ("labels", _l("Address labels")),
         ],
         default="letters",
@@ -35,8 +37,7 @@ class BatchForm(FlaskForm):
     case_id = SelectField(_l("Case"), coerce=_optional_int, validate_choice=True)
     kind = SelectField(
         _l("Kind"),
-        choices=[("", _l("All kinds"))]
-        + [(kind, kind) for kind in LETTER_KINDS],  # labelled in the view
+        choices=[("", _l("All kinds"))] + [(name, kind.plural) for name, kind in KINDS.items()],
         default="",
     )
     language = SelectField(_l("Language"), default="")
@@ -45,7 +46,7 @@ class BatchForm(FlaskForm):
         _l("Labels"),
         choices=[
             ("letter", _l("One label per letter")),
-            ("destination", _l("One label per destination")),
+            ("destination", _l("One label per envelope")),
         ],
         default="letter",
     )

@@ -1,21 +1,27 @@
-"""Postcards 4-up on A4 or US Letter, fronts and backs on alternating sheets, with crop marks.
+"""Cards 2-up and postcards 4-up on A4 or US Letter, with crop marks; backs mirrored for duplex.
 
-Each postcard PDF has two pages: the front (the picture) and the back (message and address);
-the cards are A6 landscape (148 × 105 mm). A sheet stays portrait and holds a 2 × 2 block of cards
-turned a quarter turn, butted edge to edge and centred:
+A card of solidarity is A5 landscape (210 × 148 mm), one page. A postcard is A6 landscape
+(148 × 105 mm), two pages: the front (the picture) and the back (message and address). A sheet
+stays portrait; the grid (columns × rows, cards turned a quarter turn or not) is the one that
+prints the cards largest, butted edge to edge and centred:
 
-- A4 (210 × 297 mm): cards at 100 %, the block is 210 × 296 mm.
-- US Letter (8.5 × 11 in): two A6 do not fit in 11 in, so cards are scaled to 94.4 %
-  (99.1 × 139.7 mm, a quarter of the sheet's height each); the block is 198.2 × 279.4 mm.
+- Cards, 2-up, one above the other, upright: on A4 (210 × 297 mm) at 100 % (a 210 × 296 mm
+  block); on US Letter (8.5 × 11 in) two A5 do not fit in 11 in, so they are scaled to 94.4 %
+  (198.2 × 139.7 mm each, half the sheet's height).
+- Postcards, 4-up, a 2 × 2 block turned a quarter turn: on A4 at 100 % (210 × 296 mm); on US
+  Letter scaled to 94.4 % (99.1 × 139.7 mm each).
 
-Sheets alternate front, back, front, back... Printed double-sided with a long-edge flip (the
-printer's default), the back sheet is the front sheet mirrored around its vertical axis, so
-the back sheet swaps the two columns: the card in the top-left slot on the front has its back in
-the top-right slot. Fronts are turned clockwise and backs counter-clockwise so that, once cut,
-each card's back is upright when the card is turned over like a book page.
+Two-sided pieces (postcards) give sheets alternating front, back, front, back... Printed
+double-sided with a long-edge flip (the printer's default), the back sheet is the front sheet
+mirrored around its vertical axis, so the back sheet swaps the columns: the card in the top-left
+slot on the front has its back in the top-right slot. Turned fronts go clockwise and backs
+counter-clockwise so that, once cut, each card's back is upright when the card is turned over
+like a book page. One-sided pieces (cards) give front sheets only.
 
 Crop marks are thin lines drawn on the cut lines from each sheet edge inwards (8 mm): cards are
 butted, so a mark lies exactly where the knife passes and is cut away.
+
+Each call imposes the pieces of one envelope: a sheet never holds two envelopes' pieces.
 """
 
 from __future__ import annotations
@@ -25,13 +31,17 @@ from dataclasses import dataclass
 
 from pypdf import PdfReader
 
-from marathon.batches.pdfstream import PdfStreamWriter
+from marathon.batches.pdfstream import PageSizeError, PdfStreamWriter, check_size
 
 MM = 72 / 25.4
 SHEET_SIZES = {"a4": (210 * MM, 297 * MM), "letter": (8.5 * 72, 11 * 72)}
-CARDS_PER_SHEET = 4
+# The size of one piece, by the kind's paper (landscape): A5 cards, A6 postcards.
+PIECE_SIZES = {"card": (210 * MM, 148 * MM), "postcard": (148 * MM, 105 * MM)}
+CARDS_PER_SHEET = 4  # postcards
+PER_SHEET = {"card": 2, "postcard": 4}  # by the kind's paper
 MARK_LENGTH = 8 * MM
 MARK_WIDTH = 0.3  # points
+EDGE = 1 * MM  # a cut this close to the sheet's edge is the edge: no mark
 
 
 @dataclass(frozen=True)
@@ -45,50 +55,70 @@ class Slot:
 
 @dataclass(frozen=True)
 class SheetLayout:
-    """The 2 × 2 grid of one sheet size for cards of one size."""
+    """The grid of one sheet size for cards of one size."""
 
     width: float
     height: float
-    cell_width: float  # a card's width on the sheet (turned a quarter turn if landscape)
+    cell_width: float  # a card's width on the sheet (turned a quarter turn if rotate)
     cell_height: float
     scale: float
     x0: float
     y0: float
     rotate: bool
+    columns: int = 2
+    rows: int = 2
+
+    @property
+    def per_sheet(self) -> int:
+        """Cards on one sheet."""
+        return self.columns * self.rows
 
     def slot(self, index: int, *, back: bool) -> Slot:
-        """Slot ``index`` (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right)."""
-        row, column = divmod(index, 2)
+        """Slot ``index``, row by row from the top-left."""
+        row, column = divmod(index, self.columns)
         if back:
-            column = 1 - column  # long-edge flip: the back sheet mirrors the columns
+            column = self.columns - 1 - column  # long-edge flip: the back mirrors the columns
         x = self.x0 + column * self.cell_width
-        y = self.y0 + (1 - row) * self.cell_height
+        y = self.y0 + (self.rows - 1 - row) * self.cell_height
         return Slot(x, y, self.scale)
 
     def cut_lines(self) -> tuple[list[float], list[float]]:
         """The x of vertical cuts and the y of horizontal cuts."""
-        xs = [self.x0 + i * self.cell_width for i in range(3)]
-        ys = [self.y0 + i * self.cell_height for i in range(3)]
+        xs = [self.x0 + i * self.cell_width for i in range(self.columns + 1)]
+        ys = [self.y0 + i * self.cell_height for i in range(self.rows + 1)]
         return xs, ys
 
 
-def layout_for(paper: str, card_width: float, card_height: float) -> SheetLayout:
-    """The grid for cards of ``card_width`` × ``card_height`` points on ``paper``."""
+def layout_for(
+    paper: str, card_width: float, card_height: float, per_sheet: int = CARDS_PER_SHEET
+) -> SheetLayout:
+    """The grid that prints ``per_sheet`` cards of ``card_width`` × ``card_height`` largest."""
     width, height = SHEET_SIZES[paper]
-    rotate = card_width > card_height  # landscape cards turn a quarter turn on a portrait sheet
-    placed_w, placed_h = (card_height, card_width) if rotate else (card_width, card_height)
-    scale = min(1.0, width / (2 * placed_w), height / (2 * placed_h))
-    cell_w, cell_h = placed_w * scale, placed_h * scale
-    return SheetLayout(
-        width=width,
-        height=height,
-        cell_width=cell_w,
-        cell_height=cell_h,
-        scale=scale,
-        x0=(width - 2 * cell_w) / 2,
-        y0=(height - 2 * cell_h) / 2,
-        rotate=rotate,
-    )
+    best: SheetLayout | None = None
+    for columns in range(1, per_sheet + 1):
+        if per_sheet % columns:
+            continue
+        rows = per_sheet // columns
+        for rotate in (False, True):
+            placed_w, placed_h = (card_height, card_width) if rotate else (card_width, card_height)
+            scale = min(1.0, width / (columns * placed_w), height / (rows * placed_h))
+            if best is not None and scale <= best.scale + 1e-9:
+                continue
+            cell_w, cell_h = placed_w * scale, placed_h * scale
+            best = SheetLayout(
+                width=width,
+                height=height,
+                cell_width=cell_w,
+                cell_height=cell_h,
+                scale=scale,
+                x0=(width - columns * cell_w) / 2,
+                y0=(height - rows * cell_h) / 2,
+                rotate=rotate,
+                columns=columns,
+                rows=rows,
+            )
+    assert best is not None
+    return best
 
 
 def _placement(layout: SheetLayout, slot: Slot, card_w: float, card_h: float, back: bool) -> str:
@@ -106,15 +136,14 @@ def crop_marks(layout: SheetLayout) -> str:
     """PDF operators drawing the crop marks of ``layout``."""
     xs, ys = layout.cut_lines()
     ops = [f"q 0 G {MARK_WIDTH} w"]
-    edge = 1.0  # a cut on the sheet's own edge needs no mark
     for x in xs:
-        if edge < x < layout.width - edge:
+        if EDGE < x < layout.width - EDGE:
             ops.append(
                 f"{x:.3f} {layout.height:.3f} m {x:.3f} {layout.height - MARK_LENGTH:.3f} l S"
             )
             ops.append(f"{x:.3f} 0 m {x:.3f} {MARK_LENGTH:.3f} l S")
     for y in ys:
-        if edge < y < layout.height - edge:
+        if EDGE < y < layout.height - EDGE:
             ops.append(f"0 {y:.3f} m {MARK_LENGTH:.3f} {y:.3f} l S")
             ops.append(f"{layout.width:.3f} {y:.3f} m {layout.width - MARK_LENGTH:.3f} {y:.3f} l S")
     ops.append("Q")
@@ -129,16 +158,30 @@ class _Card:
     height: float
 
 
-def impose_postcards(
+class ImposedSizeError(ValueError):
+    """A piece is not the size its kind prints at (a card that is not A5...)."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"piece {index} has an unexpected page size")
+        self.index = index
+
+
+def impose(
     writer: PdfStreamWriter,
     sources: Iterable[str],
     paper: str,
+    *,
+    per_sheet: int = CARDS_PER_SHEET,
+    two_sided: bool = True,
     on_card: Callable[[int], None] | None = None,
+    expected_size: tuple[float, float] | None = None,
 ) -> int:
-    """Impose the postcard PDFs ``sources`` 4-up on ``paper``; returns the sheets' pages written.
+    """Impose the PDFs ``sources`` ``per_sheet``-up on ``paper``; returns the pages written.
 
-    Only four cards are open at a time: each card's pages are written once as form XObjects,
-    then drawn on the front and back sheets.
+    ``two_sided``: each front sheet is followed by its back sheet (mirrored), else front sheets
+    only. ``expected_size`` (points): every piece's pages must be that size (within 1 pt), else
+    :class:`ImposedSizeError` with the piece's index. Only one sheet's cards are open at a time:
+    each card's pages are written once as form XObjects, then drawn on the sheets.
     """
     pending: list[_Card] = []
     written = 0
@@ -147,9 +190,9 @@ def impose_postcards(
         nonlocal written
         if not pending:
             return
-        layout = layout_for(paper, pending[0].width, pending[0].height)
+        layout = layout_for(paper, pending[0].width, pending[0].height, per_sheet)
         marks = crop_marks(layout)
-        for back in (False, True):
+        for back in (False, True) if two_sided else (False,):
             ops, xobjects = [], {}
             for index, card in enumerate(pending):
                 form = card.back if back else card.front
@@ -169,13 +212,37 @@ def impose_postcards(
 
     for count, source in enumerate(sources, start=1):
         reader = PdfReader(source)
+        if expected_size is not None:
+            for page in reader.pages:
+                try:
+                    check_size(page, expected_size)
+                except PageSizeError:
+                    raise ImposedSizeError(count - 1) from None
         mapping: dict[int, int] = {}
         front, width, height = writer.page_as_form(reader.pages[0], mapping)
-        back = writer.page_as_form(reader.pages[1], mapping)[0] if len(reader.pages) > 1 else None
+        back = None
+        if two_sided and len(reader.pages) > 1:
+            back = writer.page_as_form(reader.pages[1], mapping)[0]
         pending.append(_Card(front, back, width, height))
-        if len(pending) == CARDS_PER_SHEET:
+        if len(pending) == per_sheet:
             flush()
         if on_card is not None:
             on_card(count)
     flush()
     return written
+
+
+def impose_postcards(
+    writer: PdfStreamWriter,
+    sources: Iterable[str],
+    paper: str,
+    on_card: Callable[[int], None] | None = None,
+) -> int:
+    """Postcards 4-up, fronts and mirrored backs (see :func:`impose`)."""
+    return impose(writer, sources, paper, per_sheet=CARDS_PER_SHEET, on_card=on_card)
+
+
+def sheets_for(pieces: int, per_sheet: int, two_sided: bool) -> int:
+    """Pages an envelope's ``pieces`` take once imposed."""
+    sheets = -(-pieces // per_sheet)
+    return sheets * (2 if two_sided else 1)

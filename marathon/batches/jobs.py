@@ -1,12 +1,21 @@
-"""The batch job: render what is missing (all cores), then assemble the batch file.
+"""The batch job: render what is missing (all cores), then assemble the batch's files.
 
 ``build_batch(batch_id)`` is idempotent. Each run claims the batch by bumping
 ``Batch.attempts``; every progress write and the final "done" are conditional on that attempt,
 so a run that was superseded (its worker presumed dead and the batch requeued) stops without
-touching anything. The file is written to a temporary name and renamed when complete; the batch
-is "done" only after the rename, with the file's size recorded (the download checks it).
-Rendering is resumable (each letter's PDF is stored once); assembly starts over on a retry, so
-no page is ever missing or doubled.
+touching anything. The files are written under temporary names, gathered in one ZIP (stored,
+not compressed: PDFs are compressed already) written under a temporary name and renamed when
+complete; the batch is "done" only after the rename, with the ZIP's size and each file's size
+recorded (the downloads check them). Rendering is resumable (each letter's PDF is stored once);
+assembly starts over on a retry, so no page is ever missing or doubled.
+
+What the files hold (see :mod:`marathon.batches.plan`): one file per kind and paper, a cover
+sheet before each envelope's pieces, one kind and one addressee per envelope; a contents sheet
+first. A batch of labels holds one file of label sheets, in the same envelope order.
+
+Why one ZIP on disk: it is the batch's single artefact (``Batch.file_path``). Deleting it (the
+retention purge does) deletes every printed name at once, and "download all" is that file.
+Each file is served from it on its own.
 
 Errors recorded in the database and logs name ids and exception types, never personal data.
 """
@@ -15,20 +24,25 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
-from collections.abc import Callable, Iterator
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select, update
 
 from marathon.batches.models import Batch
+from marathon.batches.plan import Piece
 from marathon.batches.rendering import LetterFailed, render_missing
 from marathon.database import begin_write
 from marathon.extensions import db
+from marathon.kinds import KINDS
 from marathon.letters.models import Letter
 
 log = logging.getLogger(__name__)
@@ -77,38 +91,48 @@ def _update(run: _Run, **values: Any) -> None:
 
 
 def build_batch(batch_id: int) -> None:
-    """Build the file of batch ``batch_id`` (the queue's job)."""
+    """Build the files of batch ``batch_id`` (the queue's job)."""
     run = _claim(batch_id)
     if run is None:
         return
     try:
         _remove_leftovers(run)
-        missing = _missing_pdfs(run.letter_ids)
+        labels_only = run.product == "labels"  # labels need no letter's PDF
+        missing = [] if labels_only else _missing_pdfs(run.letter_ids)
         run.total = len(missing) + len(run.letter_ids)
         run.progress(0, force=True)
         render_missing(missing, run.progress)
-        path, pages = _assemble(run)
-        final = path.with_name(f"batch-{run.batch_id}-{run.attempt}-{run.product}.pdf")
-        os.replace(path, final)
+        work = _work_dir(run)
+        work.mkdir()
+        with force_locale(current_app.config.get("DEFAULT_LOCALE", "en")):
+            entries = _assemble(run, work)
+        final = _pack(run, work, entries)
         storage = Path(current_app.config["STORAGE_DIR"])
+        relative = final.relative_to(storage).as_posix()
+        for entry in entries:
+            entry["path"] = relative
+        pages = sum(entry["pages"] for entry in entries)
         _update(
             run,
             status="done",
             done=run.total,
             total=run.total,
             pages=pages,
-            file_path=final.relative_to(storage).as_posix(),
+            files=entries,
+            file_path=relative,
             file_size=final.stat().st_size,
             finished_at=datetime.now(UTC),
             heartbeat_at=datetime.now(UTC),
             error=None,
         )
-        log.info("batch %s done: %s pages", batch_id, pages)
+        log.info("batch %s done: %s files, %s pages", batch_id, len(entries), pages)
     except Superseded:
         db.session.rollback()
+        _remove_own(run)
         log.warning("batch %s attempt %s superseded by a newer run", batch_id, run.attempt)
     except Exception as exc:
         db.session.rollback()
+        _remove_own(run)
         log.exception("batch %s attempt %s failed", batch_id, run.attempt)
         _record_failure(run, exc)
         raise
@@ -126,6 +150,7 @@ def _claim(batch_id: int) -> _Run | None:
     batch.error = None
     batch.file_path = None
     batch.file_size = None
+    batch.files = None
     batch.started_at = batch.heartbeat_at = datetime.now(UTC)
     run = _Run(
         batch_id=batch.id,
@@ -158,42 +183,78 @@ def _record_failure(run: _Run, exc: BaseException) -> None:
         log.exception("batch %s: could not record the failure", run.batch_id)
 
 
+# --- files on disk ------------------------------------------------------------------------------
+
+
 def _batch_dir() -> Path:
     path = Path(current_app.config["STORAGE_DIR"]) / "batches"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
+def _work_dir(run: _Run) -> Path:
+    return _batch_dir() / f".batch-{run.batch_id}-{run.attempt}.tmp"
+
+
+def _final_path(run: _Run) -> Path:
+    return _batch_dir() / f"batch-{run.batch_id}-{run.attempt}.zip"
+
+
+def _unlink(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def _remove_leftovers(run: _Run) -> None:
     """Delete the temp and final files of earlier attempts (a killed run leaves its temp)."""
-    for leftover in _batch_dir().glob(f".batch-{run.batch_id}-*.tmp"):
-        leftover.unlink(missing_ok=True)
-    for leftover in _batch_dir().glob(f"batch-{run.batch_id}-*.pdf"):
-        leftover.unlink(missing_ok=True)
+    for pattern in (f".batch-{run.batch_id}-*", f"batch-{run.batch_id}-*"):
+        for leftover in _batch_dir().glob(pattern):
+            _unlink(leftover)
+
+
+def _remove_own(run: _Run) -> None:
+    """Delete what this attempt wrote (it failed, or a newer attempt took over)."""
+    for path in (_work_dir(run), _work_dir(run).with_suffix(".zip"), _final_path(run)):
+        _unlink(path)
+
+
+def _pack(run: _Run, work: Path, entries: list[dict[str, Any]]) -> Path:
+    """The files in one ZIP (stored), synced, renamed into place; the work dir removed."""
+    temp = _work_dir(run).with_suffix(".zip")
+    with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_STORED) as archive:
+        for entry in entries:
+            archive.write(work / entry["name"], arcname=entry["name"])
+    with open(temp, "rb") as written:
+        os.fsync(written.fileno())
+    final = _final_path(run)
+    os.replace(temp, final)
+    shutil.rmtree(work, ignore_errors=True)
+    return final
 
 
 # --- letters' rows, in chunks -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Row:
-    id: int
-    code: str
-    case_id: int
-    kind: str
-    pdf_path: str | None
-
-
-def _rows(letter_ids: list[int]) -> Iterator[_Row]:
+def _rows(letter_ids: list[int]) -> Iterator[Piece]:
     """The letters' rows in the batch's order, loaded a chunk at a time."""
+    columns = (
+        Letter.id,
+        Letter.code,
+        Letter.case_id,
+        Letter.kind,
+        Letter.language,
+        Letter.paper,
+        Letter.pdf_path,
+        Letter.pdf_pages,
+    )
     for start in range(0, len(letter_ids), ID_CHUNK):
         chunk = letter_ids[start : start + ID_CHUNK]
         found = {
-            row.id: _Row(row.id, row.code, row.case_id, row.kind, row.pdf_path)
+            row.id: Piece(*row)
             for row in db.session.execute(
-                select(Letter.id, Letter.code, Letter.case_id, Letter.kind, Letter.pdf_path).where(
-                    Letter.id.in_(chunk), Letter.purged_at.is_(None)
-                )
+                select(*columns).where(Letter.id.in_(chunk), Letter.purged_at.is_(None))
             )
         }
         db.session.rollback()  # end the read transaction: writers are never kept waiting
@@ -202,7 +263,7 @@ def _rows(letter_ids: list[int]) -> Iterator[_Row]:
                 yield found[letter_id]
 
 
-def _pdf_file(row: _Row) -> Path | None:
+def _pdf_file(row: Piece) -> Path | None:
     if not row.pdf_path:
         return None
     path = Path(current_app.config["STORAGE_DIR"]) / row.pdf_path
@@ -213,134 +274,39 @@ def _missing_pdfs(letter_ids: list[int]) -> list[int]:
     return [row.id for row in _rows(letter_ids) if _pdf_file(row) is None]
 
 
-# --- assembly -----------------------------------------------------------------------------------
-
-
-def _assemble(run: _Run) -> tuple[Path, int]:
-    from marathon.batches.pdfstream import PdfStreamWriter
-
-    temp = _batch_dir() / f".batch-{run.batch_id}-{run.attempt}.tmp"
-    offset = run.total - len(run.letter_ids)  # letters rendered before assembly began
-
-    def on_letter(count: int) -> None:
-        run.progress(offset + count)
-
-    with open(temp, "wb") as output:
-        writer = PdfStreamWriter(output)
-        if run.product == "postcards":
-            _assemble_postcards(run, writer, on_letter)
-        elif run.product == "labels":
-            _assemble_labels(run, writer, on_letter)
-        else:
-            _assemble_letters(run, writer, on_letter)
-        pages = writer.close()
-        output.flush()
-        os.fsync(output.fileno())
-    return temp, pages
-
-
-def _require_pdf(row: _Row) -> Path:
+def require_pdf(row: Piece) -> Path:
+    """The stored PDF of ``row``; :class:`LetterFailed` if it is missing."""
     path = _pdf_file(row)
     if path is None:
         raise LetterFailed(row.id, "missing PDF")
     return path
 
 
-@dataclass
-class _Group:
-    case_id: int
-    lines: tuple[str, ...]
-    letters: list[_Row] = field(default_factory=list)
+# --- assembly -----------------------------------------------------------------------------------
 
 
-def _groups(rows: Iterator[_Row]) -> list[_Group]:
-    """Letters by destination (one addressee per group), in the batch's order.
+def _assemble(run: _Run, work: Path) -> list[dict[str, Any]]:
+    """Write the batch's files into ``work``; return their entries (``Batch.files``)."""
+    from marathon.batches import assembly, contents
+    from marathon.batches.plan import destinations, plan_files
 
-    Only ids, codes and paths are kept per letter; the addressee comes from the case, once per
-    case and kind.
-    """
-    from marathon.batches.labels import address_lines
-    from marathon.letters.content import letter_content
-
-    groups: dict[tuple[Any, ...], _Group] = {}
-    destinations: dict[tuple[int, str], tuple[str, ...]] = {}
-    for row in rows:
-        key = (row.case_id, row.kind)
-        if key not in destinations:
-            letter = db.session.get(Letter, row.id)
-            destinations[key] = address_lines(letter_content(letter).addressee)
-            db.session.rollback()
-        lines = destinations[key]
-        group = groups.get((row.case_id, lines))
-        if group is None:
-            group = groups[(row.case_id, lines)] = _Group(row.case_id, lines)
-        group.letters.append(row)
-    return list(groups.values())
-
-
-def _assemble_letters(run: _Run, writer: Any, on_letter: Callable[[int], None]) -> None:
-    from io import BytesIO
-
-    from pypdf import PdfReader
-
-    from marathon.batches.labels import Cover, render_covers
-    from marathon.cases.models import Case
-
-    groups = _groups(_rows(run.letter_ids))
-    cases = {
-        case.id: case
-        for case in db.session.scalars(
-            select(Case).where(Case.id.in_({group.case_id for group in groups}))
-        )
-    }
-    covers = [
-        Cover(
-            lines=group.lines,
-            person=cases[group.case_id].person,
-            case_slug=cases[group.case_id].slug,
-            count=len(group.letters),
-            batch_id=run.batch_id,
-            index=index,
-            groups=len(groups),
-        )
-        for index, group in enumerate(groups, start=1)
-    ]
-    db.session.rollback()
-    cover_reader = PdfReader(BytesIO(render_covers(covers, run.paper)))
-    cover_mapping: dict[int, int] = {}
-    count = 0
-    for index, group in enumerate(groups):
-        page = cover_reader.pages[index]
-        writer.add_page(page, cover_mapping)
-        writer.add_blank(float(page.mediabox.width), float(page.mediabox.height))
-        for row in group.letters:
-            writer.add_pdf(str(_require_pdf(row)), pad_to_even=True)
-            count += 1
-            on_letter(count)
-
-
-def _assemble_postcards(run: _Run, writer: Any, on_letter: Callable[[int], None]) -> None:
-    from marathon.batches.imposition import impose_postcards
-
-    sources = (str(_require_pdf(row)) for row in _rows(run.letter_ids))
-    impose_postcards(writer, sources, run.paper, on_card=on_letter)
-
-
-def _assemble_labels(run: _Run, writer: Any, on_letter: Callable[[int], None]) -> None:
-    from io import BytesIO
-
-    from marathon.batches.labels import Label, render_label_sheets
-
-    groups = _groups(_rows(run.letter_ids))
-    if run.filters.get("labels_per") == "destination":
-        labels = [Label(group.lines) for group in groups]
-    else:
-        labels = [Label(group.lines, row.code) for group in groups for row in group.letters]
-    from marathon.batches.labels import SHEETS
-
-    per_call = SHEETS[run.paper].per_sheet * 20
+    pieces = list(_rows(run.letter_ids))
+    for piece in pieces:
+        if piece.kind not in KINDS:
+            raise LetterFailed(piece.id, "unknown kind")
+    language = current_app.config.get("DEFAULT_LOCALE", "en")
+    destination, names = destinations({piece.case_id for piece in pieces}, language)
+    files = plan_files(pieces, run.paper, destination, names)
+    offset = run.total - len(run.letter_ids)  # letters rendered before assembly began
     done = 0
-    for pdf in render_label_sheets(labels, run.paper, sheets_per_call=20):
-        writer.add_pdf(BytesIO(pdf))
-        done = min(len(labels), done + per_call)
-        on_letter(len(run.letter_ids) * done // max(1, len(labels)))
+
+    def on_piece(count: int = 1) -> None:
+        nonlocal done
+        done += count
+        run.progress(offset + done)
+
+    context = assembly.Context(run.batch_id, run.paper, work, require_pdf, on_piece)
+    if run.product == "labels":
+        return [assembly.write_labels(context, files, run.filters.get("labels_per", "letter"))]
+    entries = [assembly.write_print_file(context, print_file, files) for print_file in files]
+    return [contents.write_contents(context, files, entries), *entries]

@@ -1,29 +1,43 @@
-"""Address labels and cover sheets, laid out as HTML and rendered with WeasyPrint.
+"""Address labels, cover sheets and the contents sheet, laid out as HTML, rendered by WeasyPrint.
 
 Label sheets (sizes in mm; the layout is absolute, so a sheet prints true to size at 100 %):
 
 - ``a4``: 3 × 7 = 21 labels of 70 × 42.3 mm, butted (no gaps), 0.45 mm top and bottom margins,
-  no side margins: the geometry of Avery Zweckform 3652 / L7160-style "70 × 42.3" sheets.
+  no side margins: the geometry of Avery Zweckform 3652 (and other "70 × 42.3 mm, 21 per sheet"
+  stock).
 - ``letter``: 3 × 10 = 30 labels of 2.625 × 1 in (66.675 × 25.4 mm): Avery 5160. Left margin
   0.1875 in, top margin 0.5 in, 0.125 in between columns, no gap between rows.
 
-Rendering goes through the render package's WeasyPrint set-up: the :class:`SafeURLFetcher`
-(only the app's own fonts are reachable) and one ``FontConfiguration`` per process, under the
-render package's lock (WeasyPrint's objects are not shared between threads).
+Label text stays inside each label's padding, at least 4 mm from every edge of the sheet (office
+printers do not print closer): a label's lines are measured here (a conservative character
+width) and set smaller until they fit; :data:`MIN_EDGE_MM` is checked against each sheet.
+
+Rendering goes through the render package's ``render_html_pdf``: the shared fonts ("Marathon
+Sans", then "Marathon Naskh" for Arabic lines), the :class:`SafeURLFetcher` (only the app's own
+fonts are reachable), under the render package's lock.
 """
 
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from marathon.render.content import Addressee
 
 IN = 25.4
+PT = 25.4 / 72  # mm per point
+MIN_EDGE_MM = 4.0  # label text keeps this far from the sheet's edges
+CHAR_EM = 0.62  # a conservative average character width (bold capitals included), in em
+LINE_HEIGHT = 1.2
+RTL_LINE = 1.6  # an Arabic line's height, in Latin lines (measured on the Naskh face)
+FONT_STACK = '"Marathon Sans", "Marathon Naskh", sans-serif'
 
 
 @dataclass(frozen=True)
@@ -41,8 +55,10 @@ class LabelSheet:
     top: float
     pitch_x: float
     pitch_y: float
-    font_size: float  # points
+    font_size: float  # points, the largest; long addresses are set smaller
     padding: float
+    min_font_size: float = 6.0
+    stock: Any = ""  # what to buy (lazy text)
 
     @property
     def per_sheet(self) -> int:
@@ -54,9 +70,36 @@ class LabelSheet:
         row, column = divmod(index % self.per_sheet, self.columns)
         return self.left + column * self.pitch_x, self.top + row * self.pitch_y
 
+    def text_edges(self) -> float:
+        """The smallest distance (mm) from a label's text box to the sheet's edges."""
+        right = self.left + (self.columns - 1) * self.pitch_x + self.label_width
+        bottom = self.top + (self.rows - 1) * self.pitch_y + self.label_height
+        return self.padding + min(
+            self.left, self.top, self.page_width - right, self.page_height - bottom
+        )
+
 
 SHEETS = {
-    "a4": LabelSheet("A4 3×7, 70 × 42.3 mm", 210, 297, 3, 7, 70, 42.3, 0, 0.45, 70, 42.3, 9, 5),
+    "a4": LabelSheet(
+        "A4 3×7, 70 × 42.3 mm",
+        210,
+        297,
+        3,
+        7,
+        70,
+        42.3,
+        0,
+        0.45,
+        70,
+        42.3,
+        9,
+        5,
+        min_font_size=6,
+        stock=_l(
+            "Labels: A4 sheets of 21 labels, 70 × 42.3 mm, 3 × 7 without margins "
+            "(Avery Zweckform 3652 or equivalent)."
+        ),
+    ),
     "letter": LabelSheet(
         "US Letter 3×10, Avery 5160 (2.625 × 1 in)",
         8.5 * IN,
@@ -71,8 +114,16 @@ SHEETS = {
         1 * IN,
         7.5,
         2.5,
+        min_font_size=5.5,
+        stock=_l("Labels: US Letter sheets of 30 labels, 2⅝ × 1 in (Avery 5160 or equivalent)."),
     ),
 }
+assert all(sheet.text_edges() >= MIN_EDGE_MM for sheet in SHEETS.values())
+
+
+def label_stock(paper: str) -> str:
+    """The label stock to buy for ``paper`` (translated)."""
+    return str(SHEETS[paper].stock)
 
 
 @dataclass(frozen=True)
@@ -90,6 +141,79 @@ def address_lines(addressee: Addressee) -> tuple[str, ...]:
     return tuple(line for line in lines if line)
 
 
+def is_rtl(text: str) -> bool:
+    """Whether ``text`` starts (its first strong letter) right to left (Arabic, Hebrew)."""
+    for char in text:
+        direction = unicodedata.bidirectional(char)
+        if direction in ("R", "AL"):
+            return True
+        if direction == "L":
+            return False
+    return False
+
+
+def _wrapped(line: str, per_line: int) -> float:
+    """Lines ``line`` takes when wrapped at ``per_line`` characters (long words broken).
+
+    A right-to-left line counts more: the Naskh face's taller ascent and descent make its lines
+    taller than the Latin ones at the same line height.
+    """
+    count, used = 1, 0
+    for word in line.split():
+        length = len(word)
+        if used and used + 1 + length > per_line:
+            count, used = count + 1, 0
+        if used:
+            used += 1
+        while length > per_line:  # overflow-wrap: anywhere
+            length -= per_line - used
+            count, used = count + 1, 0
+        used += length
+    return count * (RTL_LINE if is_rtl(line) else 1)
+
+
+@dataclass(frozen=True)
+class FittedLabel:
+    """A label as placed: its lines, the font size that fits, and where it sits (mm)."""
+
+    lines: tuple[tuple[str, bool], ...]  # (text, right to left)
+    reference: str
+    font_size: float
+    left: float
+    top: float
+    truncated: bool = False
+
+
+def fit_label(label: Label, sheet: LabelSheet) -> tuple[tuple[str, ...], float, bool]:
+    """The lines and font size (pt) with which ``label`` fits inside its padding."""
+    width = sheet.label_width - 2 * sheet.padding
+    height = sheet.label_height - 2 * sheet.padding
+    size = sheet.font_size
+    lines = label.lines
+    while True:
+        per_line = max(1, int(width / (CHAR_EM * size * PT)))
+        needed = sum(_wrapped(line, per_line) for line in lines)
+        reference = 1 if label.reference else 0
+        line_mm = LINE_HEIGHT * size * PT
+        if (needed + reference * 0.8) * line_mm <= height:
+            return lines, size, False
+        if size - 0.5 >= sheet.min_font_size:
+            size -= 0.5
+            continue
+        # Too long even at the smallest size: keep what fits, and say it was cut.
+        fitting: list[str] = []
+        budget = int(height / line_mm - reference * 0.8)
+        for line in lines:
+            taken = _wrapped(line, per_line)
+            if taken > budget:
+                break
+            fitting.append(line)
+            budget -= taken
+        if fitting:
+            fitting[-1] = fitting[-1][: max(1, per_line - 2)] + " …"
+        return tuple(fitting), size, True
+
+
 def _chunks(labels: Iterable[Label], size: int) -> Iterator[list[Label]]:
     chunk: list[Label] = []
     for label in labels:
@@ -103,23 +227,33 @@ def _chunks(labels: Iterable[Label], size: int) -> Iterator[list[Label]]:
 
 def render_html_pdf(html: str) -> bytes:
     """A PDF from our own print HTML, with the app's fonts and nothing else reachable."""
-    from weasyprint import HTML
+    from marathon.render.letters import render_html_pdf as render_print
 
-    from marathon.render import letters as render_letters
-    from marathon.render.fetcher import SafeURLFetcher, asset_url
-
-    with render_letters._lock:
-        renderer = render_letters._renderer()
-        fonts = renderer.sheet("fonts.css")
-        document = HTML(
-            string=html, base_url=asset_url("shared", "print.html"), url_fetcher=SafeURLFetcher()
-        ).render(font_config=renderer.font_config, stylesheets=[fonts])
-        return document.write_pdf()
+    return render_print(html, sheets=("fonts.css",))
 
 
 def label_pages(labels: list[Label], paper: str) -> int:
     """Sheets needed for ``labels``."""
     return math.ceil(len(labels) / SHEETS[paper].per_sheet)
+
+
+def place_labels(labels: list[Label], sheet: LabelSheet) -> list[FittedLabel]:
+    """``labels`` fitted and positioned on their sheet."""
+    placed = []
+    for index, label in enumerate(labels):
+        lines, size, truncated = fit_label(label, sheet)
+        left, top = sheet.position(index)
+        placed.append(
+            FittedLabel(
+                tuple((line, is_rtl(line)) for line in lines),
+                label.reference,
+                size,
+                left,
+                top,
+                truncated,
+            )
+        )
+    return placed
 
 
 def render_label_sheets(
@@ -128,30 +262,63 @@ def render_label_sheets(
     """PDFs of the label sheets, ``sheets_per_call`` sheets at a time (memory stays bounded)."""
     sheet = SHEETS[paper]
     for chunk in _chunks(labels, sheet.per_sheet * sheets_per_call):
-        pages = [chunk[i : i + sheet.per_sheet] for i in range(0, len(chunk), sheet.per_sheet)]
-        placed = [
-            [(label, *sheet.position(index)) for index, label in enumerate(page)] for page in pages
+        pages = [
+            place_labels(chunk[i : i + sheet.per_sheet], sheet)
+            for i in range(0, len(chunk), sheet.per_sheet)
         ]
         with force_locale(current_app.config.get("DEFAULT_LOCALE", "en")):
-            html = render_template("batches/print/labels.html", sheet=sheet, pages=placed)
+            html = render_template(
+                "batches/print/labels.html", sheet=sheet, pages=pages, font_stack=FONT_STACK
+            )
         yield render_html_pdf(html)
+
+
+# --- cover sheets and the contents sheet --------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Cover:
-    """A cover sheet: who a group of letters goes to, and how many."""
+    """A cover sheet: what goes in one envelope, to whom, how heavy, for how much."""
 
-    lines: tuple[str, ...]
+    batch_id: int
+    number: int
+    envelopes: int  # in the batch
+    file_name: str
+    kind: str
+    kind_label: str
+    count: int
     person: str
     case_slug: str
-    count: int
-    batch_id: int
-    index: int
-    groups: int
+    languages: tuple[tuple[str, int], ...]
+    lines: tuple[tuple[str, bool], ...]  # (address line, right to left)
+    country: str
+    country_code: str
+    sample: bool
+    sheets: int  # sheets of paper (letters) or pieces in the envelope
+    printed_pages: int  # pages of this envelope in the file, cover excluded
+    printed_sheets: int  # sheets those pages print on
+    grams: int
+    envelope: str  # the envelope's size, "" for postcards posted alone
+    mailed_alone: bool
+    postage: str = ""  # formatted price per envelope (per postcard if mailed alone)
+    postage_total: str = ""  # for postcards posted alone: the price of all of them
+    postage_note: str = ""  # which rate (its date and zone) or why there is none
+    letter_kind: bool = False  # an appeal letter (sheets are sheets of paper)
 
 
 def render_covers(covers: list[Cover], paper: str) -> bytes:
     """One page per cover sheet, on ``paper``."""
     with force_locale(current_app.config.get("DEFAULT_LOCALE", "en")):
-        html = render_template("batches/print/covers.html", covers=covers, paper=paper)
+        html = render_template(
+            "batches/print/covers.html", covers=covers, paper=paper, font_stack=FONT_STACK
+        )
+    return render_html_pdf(html)
+
+
+def render_contents(paper: str, **context: Any) -> bytes:
+    """The contents sheet of a batch: its files, then its envelopes."""
+    with force_locale(current_app.config.get("DEFAULT_LOCALE", "en")):
+        html = render_template(
+            "batches/print/contents.html", paper=paper, font_stack=FONT_STACK, **context
+        )
     return render_html_pdf(html)

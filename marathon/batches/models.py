@@ -28,11 +28,19 @@ class Batch(db.Model):
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The batch's one file on disk (relative to STORAGE_DIR): the ZIP (stored, uncompressed) of
+    # its files, "download all"; deleting it deletes every printed name. Its size, checked by
+    # every download; pages: of all its files together. Batches made before files were split
+    # have a single PDF here.
     file_path: Mapped[str | None] = mapped_column(String(300))
     file_size: Mapped[int | None] = mapped_column(Integer)
     pages: Mapped[int | None] = mapped_column(Integer)
-    # The print files of a finished batch, one per kind and paper (plus the contents sheet and
-    # labels): a list of {"name", "kind", "paper", "path", "size", "pages", "envelopes"}.
+    # The files of a finished batch, in order: the contents sheet ("00-contents.pdf", kind
+    # "contents"), then one print file per kind and paper; or, for labels, the label sheets
+    # (kind "labels"). Each is {"name": its name in the ZIP, "kind", "paper": the sheet, "path":
+    # the ZIP holding it (relative to STORAGE_DIR), "size": its bytes, "pages", "two_sided",
+    # "envelopes": [{"number", "kind", "count", "case", "case_slug", "destination": [lines],
+    # "country", "sheets", "grams", "per_item", "languages", "file", "postage"}]}.
     files: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     letter_ids: Mapped[list[int]] = mapped_column(JSON, default=list)

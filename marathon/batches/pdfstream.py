@@ -41,6 +41,17 @@ LARGE_OBJECT_BYTES = 2048
 SMALL_OBJECTS_REMEMBERED = 4096
 
 
+class PageSizeError(ValueError):
+    """A page is not the size of the file it was to go into."""
+
+
+def check_size(page: PageObject, expected: tuple[float, float]) -> None:
+    """:class:`PageSizeError` unless ``page`` is ``expected`` (width, height in points) ± 1 pt."""
+    box = page.mediabox
+    if abs(float(box.width) - expected[0]) > 1 or abs(float(box.height) - expected[1]) > 1:
+        raise PageSizeError(f"page of {float(box.width):.0f} × {float(box.height):.0f} pt")
+
+
 def _ref(number: int) -> IndirectObject:
     return IndirectObject(number, 0, None)  # type: ignore[arg-type]
 
@@ -200,9 +211,22 @@ class PdfStreamWriter:
                 copied[NameObject(key)] = self._copy(value, mapping)
         self._append_page_dict(copied)
 
-    def add_pdf(self, source: str | BinaryIO, *, pad_to_even: bool = False) -> int:
-        """Copy every page of the PDF ``source``; return the pages written (with the pad)."""
+    def add_pdf(
+        self,
+        source: str | BinaryIO,
+        *,
+        pad_to_even: bool = False,
+        expected_size: tuple[float, float] | None = None,
+    ) -> int:
+        """Copy every page of the PDF ``source``; return the pages written (with the pad).
+
+        ``expected_size`` (points): every page must be that size (within 1 pt), else
+        :class:`PageSizeError` before anything is written (one file, one paper size).
+        """
         reader = PdfReader(source)
+        if expected_size is not None:
+            for page in reader.pages:
+                check_size(page, expected_size)
         mapping: dict[int, int] = {}
         count = 0
         box = None

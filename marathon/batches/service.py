@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,16 +16,21 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import Select, or_, select, text, update
 
 from marathon.batches.models import Batch
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.jobs import enqueue
+from marathon.kinds import KIND_NAMES, KINDS, POSTCARD_KINDS
 from marathon.letters.content import aware_utc
 from marathon.letters.models import Letter
 
+# "letters": everything to post that the filters select, one file per kind and paper (see
+# marathon/batches/plan.py); "labels": their address labels. "postcards" (the postcards only,
+# split the same way) is kept for older batches, reprints and scripts; the form no longer offers it.
 PRODUCTS = ("letters", "postcards", "labels")
+FORM_PRODUCTS = ("letters", "labels")
 PAPERS = ("a4", "letter")
 LABELS_PER = ("letter", "destination")
 ACTIVE = ("queued", "running")
@@ -34,7 +38,6 @@ FINISHED = ("done", "printed", "sent")
 FILTER_KEYS = ("event_id", "group_id", "case_id", "kind", "language", "letter_paper", "unprinted")
 BUILD_TASK = "marathon.batches.jobs.build_batch"
 STALE_AFTER = timedelta(seconds=120)  # a running batch without progress for this long is stale
-POSTCARDS_PER_SHEET = 4
 
 
 class BatchError(ValueError):
@@ -60,7 +63,6 @@ def _int_or_none(value: Any, field: str) -> int | None:
 
 def normalise_filters(raw: dict[str, Any] | None) -> dict[str, Any]:
     """The filters in canonical form (unknown keys dropped, empty values removed)."""
-    from marathon.cases.models import LETTER_KINDS
     from marathon.letters.models import PAPER_SIZES
 
     raw = raw or {}
@@ -71,7 +73,7 @@ def normalise_filters(raw: dict[str, Any] | None) -> dict[str, Any]:
             filters[key] = number
     kind = raw.get("kind") or None
     if kind is not None:
-        if kind not in LETTER_KINDS:
+        if kind not in KINDS:
             raise BatchError(_l("Unknown kind of letter."))
         filters["kind"] = kind
     language = (raw.get("language") or "").strip() or None
@@ -104,17 +106,24 @@ def filter_key(product: str, paper: str, filters: dict[str, Any]) -> str:
 
 def _check(product: str, paper: str) -> None:
     if product not in PRODUCTS:
-        raise BatchError(_l("Choose letters, postcards or address labels."))
+        raise BatchError(_l("Choose what to print: the letters or their address labels."))
     if paper not in PAPERS:
         raise BatchError(_l("Choose A4 or US Letter paper."))
 
 
 def letters_query(product: str, paper: str, filters: dict[str, Any]) -> Select[Any]:
-    """The letters a batch prints, in print order (case, kind, then as written)."""
+    """The letters a batch prints, in print order (case, kind, then as written).
+
+    Every kind is selected (the batch splits them into files by kind and paper); the ``kind``
+    filter narrows it to one, product "postcards" to the postcards. ``letter_paper`` narrows the
+    appeal letters to one paper (cards and postcards print on the batch's sheet whatever the
+    letter's paper says). ``paper`` no longer filters: it is the sheet cards are imposed on.
+    """
     from marathon.cases.models import Case
 
+    del paper  # kept in the signature for callers; see the docstring
     query = select(Letter.id).join(Case, Case.id == Letter.case_id)
-    query = query.where(Letter.purged_at.is_(None))
+    query = query.where(Letter.purged_at.is_(None), Letter.kind.in_(KIND_NAMES))
     for key, column in (
         ("event_id", Letter.event_id),
         ("group_id", Letter.group_id),
@@ -124,13 +133,14 @@ def letters_query(product: str, paper: str, filters: dict[str, Any]) -> Select[A
         if key in filters:
             query = query.where(column == filters[key])
     if product == "postcards":
-        query = query.where(Letter.kind == "postcard")
-    elif "kind" in filters:
+        query = query.where(Letter.kind.in_(POSTCARD_KINDS))
+    if "kind" in filters:
         query = query.where(Letter.kind == filters["kind"])
-    if product == "letters":
-        query = query.where(Letter.paper == filters.get("letter_paper", paper))
-    elif "letter_paper" in filters:
-        query = query.where(Letter.paper == filters["letter_paper"])
+    if "letter_paper" in filters:
+        on_letter_paper = [name for name, known in KINDS.items() if known.paper == "letter"]
+        query = query.where(
+            or_(Letter.kind.not_in(on_letter_paper), Letter.paper == filters["letter_paper"])
+        )
     if filters.get("unprinted"):
         query = query.where(Letter.status == "written")
     return query.order_by(Case.position, Case.id, Letter.kind, Letter.id)
@@ -150,38 +160,27 @@ def scoped_filters(filters: dict[str, Any], user: Any) -> dict[str, Any]:
     return {**filters, "group_id": filters.get("group_id") or visible[0]}
 
 
+def preview_files(
+    filters: dict[str, Any], product: str = "letters", paper: str = "a4"
+) -> list[dict[str, Any]]:
+    """The files a batch with these filters would print (see :func:`plan.preview_files`)."""
+    _check(product, paper)
+    from marathon.batches.plan import preview_files as planned
+
+    ids = letters_query(product, paper, filters).order_by(None).subquery()
+    return planned(select(ids.c.id), product, paper, filters.get("labels_per"))
+
+
 def preview_batch(
     filters: dict[str, Any], product: str = "letters", paper: str = "a4"
 ) -> tuple[int, int]:
-    """How many letters, and about how many pages, a batch with these filters would print.
-
-    Pages count cover sheets and blank backs; a letter not rendered yet counts one page.
-    """
-    _check(product, paper)
-    from marathon.batches.labels import SHEETS
-
-    ids = letters_query(product, paper, filters).order_by(None).subquery()
-    if product == "letters":
-        pages = ((func.coalesce(Letter.pdf_pages, 1) + 1) / 2) * 2
-        row = db.session.execute(
-            select(
-                func.count(Letter.id),
-                func.coalesce(func.sum(pages), 0),
-                func.count(func.distinct(Letter.case_id)),
-            ).where(Letter.id.in_(select(ids.c.id)))
-        ).one()
-        count, letter_pages, groups = int(row[0]), int(row[1]), int(row[2])
-        return count, letter_pages + 2 * groups
-    row = db.session.execute(
-        select(func.count(Letter.id), func.count(func.distinct(Letter.case_id))).where(
-            Letter.id.in_(select(ids.c.id))
-        )
-    ).one()
-    count, groups = int(row[0]), int(row[1])
-    if product == "postcards":
-        return count, 2 * math.ceil(count / POSTCARDS_PER_SHEET)
-    labels = groups if filters.get("labels_per") == "destination" else count
-    return count, math.ceil(labels / SHEETS[paper].per_sheet)
+    """How many letters, and about how many pages (every file, the contents sheet included)."""
+    files = preview_files(filters, product, paper)
+    count = sum(entry["count"] for entry in files)
+    pages = sum(entry["pages"] for entry in files)
+    if product != "labels" and files:
+        pages += 1  # the contents sheet
+    return count, pages
 
 
 def _lock_key(key: str) -> None:
@@ -339,7 +338,7 @@ def storage_dir() -> Path:
 
 
 def ready_file(batch: Batch) -> Path | None:
-    """The batch's finished file, only if the batch is done and the file is whole."""
+    """The batch's finished file (the ZIP of its files), only if done and whole."""
     if batch.status not in FINISHED or not batch.file_path or batch.file_size is None:
         return None
     path = Path(current_app.config["STORAGE_DIR"]) / batch.file_path

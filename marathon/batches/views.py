@@ -26,27 +26,39 @@ from marathon.accounts.access import (
     role_required,
     visible_group_ids,
 )
+from marathon.batches import files as batch_files
 from marathon.batches import printing, service
 from marathon.batches.forms import ActionForm, BatchForm
 from marathon.batches.models import Batch
 from marathon.extensions import db
+from marathon.kinds import KINDS
 
 blueprint = Blueprint("batches", __name__, template_folder="templates")
 
 
 @blueprint.context_processor
 def _labels() -> dict[str, Any]:
-    return {"product_labels": PRODUCT_LABELS, "status_labels": STATUS_LABELS}
+    from marathon.kinds import kind_label, kind_plural
+
+    return {
+        "product_labels": PRODUCT_LABELS,
+        "status_labels": STATUS_LABELS,
+        "paper_labels": PAPER_LABELS,
+        "file_kind_label": lambda name: FILE_KIND_LABELS.get(name) or kind_plural(name),
+        "kind_label": kind_label,
+        "kind_plural": kind_plural,
+    }
 
 
 staff_required = role_required("admin", "coordinator")
 
-KIND_LABELS = {"appeal": _l("Appeal letters"), "card": _l("Cards"), "postcard": _l("Postcards")}
 PRODUCT_LABELS = {
-    "letters": _l("Letters"),
+    "letters": _l("Letters, cards and postcards"),
     "postcards": _l("Postcards"),
     "labels": _l("Address labels"),
 }
+PAPER_LABELS = {"a4": _l("A4"), "letter": _l("US Letter")}
+FILE_KIND_LABELS = {"contents": _l("Contents: the files and the envelopes"), "labels": _l("Labels")}
 STATUS_LABELS = {
     "queued": _l("Queued"),
     "running": _l("Running"),
@@ -80,7 +92,9 @@ def _choices(form: BatchForm) -> None:
     form.case_id.choices = everything + [
         (c.id, c.person) for c in db.session.scalars(cases.order_by(Case.position, Case.id))
     ]
-    form.kind.choices = [("", _("All kinds"))] + [(k, str(v)) for k, v in KIND_LABELS.items()]
+    form.kind.choices = [("", _("All kinds"))] + [
+        (name, str(known.plural)) for name, known in KINDS.items()
+    ]
     form.language.choices = [("", _("All languages"))] + [
         (code, code.upper()) for code in current_app.config["LANGUAGES"]
     ]
@@ -94,13 +108,33 @@ def index() -> str:
     return render_template("batches/index.html", batches=batches)
 
 
+def _stocks() -> dict[str, str]:
+    from marathon.batches.labels import label_stock
+
+    return {paper: label_stock(paper) for paper in service.PAPERS}
+
+
+def _postage_state() -> tuple[str, str]:
+    """("none" | "ok" | "error", message) about the section's postage table."""
+    from marathon.batches.postage import RatesError, load_rates
+
+    try:
+        rates = load_rates(current_app.config.get("POSTAGE_RATES_FILE"))
+    except RatesError as problem:
+        return "error", str(problem)
+    if rates is None:
+        return "none", ""
+    return "ok", rates.currency
+
+
 @blueprint.route("/batches/new", methods=["GET", "POST"])
 @staff_required
 def new() -> Any:
-    """Choose what to print, see the counts, start."""
+    """Choose what to print, see the counts and files, start."""
     form = BatchForm()
     _choices(form)
     counts = None
+    files = None
     if form.validate_on_submit():
         try:
             filters = service.scoped_filters(
@@ -112,23 +146,36 @@ def new() -> Any:
                 )
                 return redirect(url_for("batches.detail", batch_id=batch.id))
             counts = service.preview_batch(filters, form.product.data, form.paper.data)
+            files = service.preview_files(filters, form.product.data, form.paper.data)
         except service.BatchError as error:
             flash(str(error), "error")
     elif request.method == "POST":
         flash(_("Some choices are not valid: check the form."), "error")
-    return render_template("batches/new.html", form=form, counts=counts)
+    paper = form.paper.data if form.paper.data in service.PAPERS else "a4"
+    return render_template(
+        "batches/new.html",
+        form=form,
+        counts=counts,
+        files=files,
+        stocks=_stocks(),
+        paper=paper,
+        postage=_postage_state(),
+    )
 
 
 @blueprint.route("/batches/<int:batch_id>")
 @staff_required
 def detail(batch_id: int) -> str:
-    """A batch: progress (live), download, marking, retry."""
+    """A batch: progress (live), its files to download, marking, retry."""
     batch = _batch(batch_id)
     return render_template(
         "batches/detail.html",
         batch=batch,
         status=service.status_payload(batch),
         can_retry=service.can_retry(batch),
+        files=batch_files.batch_files(batch),
+        is_zip=batch_files.is_zip(batch),
+        stock=_stocks()[batch.paper if batch.paper in service.PAPERS else "a4"],
         form=ActionForm(),
     )
 
@@ -145,17 +192,47 @@ def status(batch_id: int) -> Any:
 @blueprint.route("/batches/<int:batch_id>/download")
 @staff_required
 def download(batch_id: int) -> Any:
-    """The finished file; refused until the batch is done and its file is whole."""
+    """Every file of the batch, as one ZIP (one PDF for batches made before files were split)."""
     batch = _batch(batch_id)
     path = service.ready_file(batch)
     if path is None:
         abort(409, description=_("This batch is not finished yet: its file is not ready."))
+    if batch_files.is_zip(batch):
+        return send_file(
+            path,
+            mimetype="application/zip",
+            as_attachment=True,
+            download_name=f"marathon-batch-{batch.id}-{batch.paper}.zip",
+        )
     return send_file(
         path,
         mimetype="application/pdf",
         as_attachment=True,
         download_name=f"marathon-batch-{batch.id}-{batch.product}-{batch.paper}.pdf",
     )
+
+
+@blueprint.route("/batches/<int:batch_id>/files/<int:index>")
+@staff_required
+def download_file(batch_id: int, index: int) -> Any:
+    """One file of the batch, checked whole against its recorded size."""
+    batch = _batch(batch_id)
+    opened = batch_files.open_file(batch, index)
+    if opened is None:
+        if batch.status in service.FINISHED and index >= len(batch.files or ()):
+            abort(404)
+        abort(409, description=_("This file is not ready, or no longer whole: make it again."))
+    member, entry = opened
+    response = send_file(
+        member,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"marathon-batch-{batch.id}-{entry['name']}",
+        etag=False,
+        max_age=0,
+    )
+    response.content_length = entry["size"]
+    return response
 
 
 def _action(batch_id: int) -> Batch:

@@ -1,9 +1,11 @@
-"""A coordinator's print batch in a real browser: log in, count, start, watch it, download."""
+"""A coordinator's print batch in a real browser: log in, count, start, watch it, download its
+files one by one and all together."""
 
 from __future__ import annotations
 
 import re
 import uuid
+import zipfile
 from typing import Any
 
 from browser_support import PASSWORD, login, unique
@@ -56,22 +58,30 @@ def test_coordinator_prints_a_batch_from_start_to_download(
     expect(page.get_by_role("button", name="Log in")).to_have_count(0)
     page.goto("/batches/new")
     page.get_by_label("Print", exact=True).select_option("letters")
+    # The label stock named follows the paper chosen.
+    stock = page.locator("[data-role=label-stock]")
+    expect(stock).to_contain_text("Avery Zweckform 3652")
+    page.get_by_label("Paper", exact=True).select_option("letter")
+    expect(stock).to_contain_text("Avery 5160")
+    page.get_by_label("Paper", exact=True).select_option("a4")
     page.get_by_role("button", name="Count letters and pages").click()
     expect(page.get_by_role("status")).to_contain_text(f"{LETTERS} letters")
 
     page.get_by_role("button", name="Start the batch").click()
     expect(page).to_have_url(re.compile(r"/batches/\d+$"))
     # The page follows the job by itself (status.json, then a reload when it is done).
-    download_link = page.get_by_role("link", name="Download the PDF")
-    expect(download_link).to_be_visible(timeout=60_000)
+    letters_link = page.get_by_role("link", name="01-appeal-letters-a4.pdf")
+    expect(letters_link).to_be_visible(timeout=60_000)
     expect(page.locator(".batch-detail")).to_have_attribute("data-status", "done")
-    pages_text = page.locator("p", has=download_link).inner_text()
-    shown_pages = int(re.search(r"(\d+) pages?", pages_text).group(1))
+    expect(page.get_by_role("link", name="00-contents.pdf")).to_be_visible()
+    expect(page.locator(".batch-detail")).to_contain_text("Avery Zweckform 3652")
+    row = page.locator("tr", has=letters_link)
+    shown_pages = int(row.locator("td").nth(3).inner_text())
 
     with page.expect_download(timeout=30_000) as download_info:
-        download_link.click()
+        letters_link.click()
     download = download_info.value
-    assert download.suggested_filename.endswith(".pdf")
+    assert download.suggested_filename.endswith("01-appeal-letters-a4.pdf")
     with open(download.path(), "rb") as file:
         assert file.read(5) == b"%PDF-"
     reader = PdfReader(download.path())
@@ -79,3 +89,10 @@ def test_coordinator_prints_a_batch_from_start_to_download(
     text = "\n".join(p.extract_text() for p in reader.pages)
     for code in codes:
         assert text.count(code) == 1, code
+
+    with page.expect_download(timeout=30_000) as download_info:
+        page.get_by_role("link", name="Download all files (ZIP)").click()
+    everything = download_info.value
+    assert everything.suggested_filename.endswith(".zip")
+    with zipfile.ZipFile(everything.path()) as archive:
+        assert archive.namelist() == ["00-contents.pdf", "01-appeal-letters-a4.pdf"]

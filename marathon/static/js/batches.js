@@ -1,7 +1,21 @@
-// Live progress of a print batch: polls status.json every second, reloads the page when the
-// batch finishes or fails (the page itself works without this script: it has a reload link).
+// Print batches. On the new batch form: the label stock named follows the paper chosen. On a
+// batch's page: live progress, polling status.json every second and reloading the page when the
+// batch finishes or fails (both pages work without this script: the stock of the paper last
+// submitted is named, and the batch page has a reload link).
 (function () {
   "use strict";
+
+  var stock = document.querySelector("[data-role=label-stock]");
+  var paper = document.getElementById("paper");
+  if (stock && paper) {
+    var showStock = function () {
+      var text = stock.getAttribute("data-stock-" + paper.value);
+      if (text) stock.textContent = text;
+    };
+    paper.addEventListener("change", showStock);
+    showStock();
+  }
+
   var root = document.querySelector(".batch-detail[data-status-url]");
   if (!root) return;
   var state = root.getAttribute("data-status");
