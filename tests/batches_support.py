@@ -204,13 +204,9 @@ def all_codes() -> list[str]:
 
 
 def codes_in(text: str, known: Iterable[str]) -> list[str]:
-    """The codes of ``known`` that ``text`` shows (extraction may glue a code to a neighbour).
-
-    An Arabic card prints a code that starts with digits with its halves swapped ("2604-A395"
-    shows as "A395-2604": the reference is not isolated from the right-to-left line; see
-    test_batches_labels.test_an_arabic_cards_reference_prints_as_its_code): that form counts.
-    """
-    return sorted(code for code in known if code in text or f"{code[5:]}-{code[:4]}" in text)
+    """The codes of ``known`` that ``text`` shows, as printed (extraction may glue a code to a
+    neighbour; a right-to-left card isolates its code, so it reads as on its label)."""
+    return sorted(code for code in known if code in text)
 
 
 def page_texts(data: bytes) -> list[str]:

@@ -124,6 +124,7 @@ def _objects(app: Flask) -> dict[str, Any]:
                 "join_code": event.join_code,
                 "event_code": event.join_code,
                 "batch_id": batch.id,
+                "index": 0,
                 "hand_count_id": count.id,
                 "entry_id": count.id,
                 "import_id": imported.id,

@@ -192,11 +192,6 @@ def test_arabic_address_lines_print_in_the_naskh_face(app):
                 assert all("Naskh" in char["fontname"] for char in arabic)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="letter_templates/card/ar: the reference is not isolated from the right-to-left "
-    "line, so a code starting with digits prints with its halves swapped",
-)
 def test_an_arabic_cards_reference_prints_as_its_code(app):
     """A label's reference must read on its card as on the label, whatever the card's script."""
     from marathon.letters.models import Letter

@@ -6,17 +6,17 @@ import uuid
 from typing import Any
 
 import pytest
-from batches_support import cases, letter_codes, make_letters
-from pypdf import PdfReader
+from batches_support import batch_files, cases, letter_codes, make_letters, page_texts
+from services import REDIS_TEST_URL
 
 from marathon import jobs
 from marathon.batches import printing, service
 from marathon.extensions import db
-from tests.conftest import REDIS_TEST_URL
 
 
-def _codes_in_order(path) -> list[str]:
-    return [page.extract_text() for page in PdfReader(path).pages]
+def _pages_in_order(app, batch) -> list[str]:
+    """The text of every page of every file of ``batch``, in print order."""
+    return [text for _entry, data in batch_files(app, batch) for text in page_texts(data)]
 
 
 @pytest.fixture
@@ -38,8 +38,8 @@ def test_in_process_and_eager_batches_are_the_same(loaded_cases):
         db.session.refresh(eager)
         assert eager.status == "done"
         assert eager.pages == background.pages
-        first = _codes_in_order(service.ready_file(background))
-        second = _codes_in_order(service.ready_file(eager))
+        first = _pages_in_order(loaded_cases, background)
+        second = _pages_in_order(loaded_cases, eager)
         assert len(first) == len(second)
         for code in letter_codes(ids):
             assert [code in text for text in first] == [code in text for text in second]
