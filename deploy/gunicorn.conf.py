@@ -19,7 +19,10 @@ max_requests = 2000  # recycle processes now and then: WeasyPrint caches grow wi
 max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("MARATHON_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
-# No query strings in the access log: private links must not end up in log files.
+# No secret in the access log: no query strings, and the logger class blanks the token of every
+# private link (/letters/<token>, /password/reset/<token>, /welcome/<token>) in every atom, and
+# cookies and credentials altogether (tests/test_safety_logs.py runs this very configuration).
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+logger_class = "marathon.accesslog.AccessLogger"
 errorlog = "-"
 preload_app = False  # each process builds its own app: nothing connects at import time

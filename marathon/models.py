@@ -1,6 +1,6 @@
 """Imports every model so that Alembic and ``db.create_all`` see the whole schema."""
 
-from marathon.accounts.models import User
+from marathon.accounts.models import LoginSession, User
 from marathon.batches.models import Batch
 from marathon.cases.models import Case, Outcome
 from marathon.events.models import Event, Group, HandCount
@@ -15,6 +15,7 @@ __all__ = [
     "Group",
     "HandCount",
     "Letter",
+    "LoginSession",
     "Outcome",
     "ReportImport",
     "TallyCount",

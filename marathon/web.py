@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     Flask,
     Response,
+    abort,
     current_app,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -22,6 +26,9 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
+
+from marathon.accesslog import install_dev_server_filter
+from marathon.json_input import SafeJSONProvider
 
 blueprint = Blueprint("web", __name__)
 
@@ -49,15 +56,43 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+CONTROL_IN_TARGET_MESSAGE = _l(
+    "The address to go back to holds invisible control characters. Please open the page again "
+    "from the site's own links."
+)
+# What a browser strips around a URL before reading it (WHATWG URL parsing); it also drops tabs
+# and newlines anywhere and reads "\\" as "/" (controls are refused before, backslashes replaced).
+_C0_AND_SPACE = "".join(chr(code) for code in range(0x21))
+
+
+def safe_redirect_target(target: str | None) -> str | None:
+    """``target`` as a path on this site, or None when it would lead anywhere else.
+
+    Checked after the normalisation a browser applies, so ``/\\evil.example`` (read as
+    ``//evil.example``) is refused. A control character (``/%09/evil.example``: a tab, which a
+    browser would drop) is a 400: no link of ours holds one, and a newline cannot go into a
+    ``Location`` header.
+    """
+    if not target:
+        return None
+    if any(ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F for char in target):
+        abort(400, description=str(CONTROL_IN_TARGET_MESSAGE))
+    normalised = target.strip(_C0_AND_SPACE).replace("\\", "/")
+    if not normalised.startswith("/") or normalised.startswith("//"):
+        return None
+    parts = urlsplit(normalised)
+    if parts.scheme or parts.netloc:
+        return None
+    return normalised
+
+
 @blueprint.route("/language/<code>", methods=["POST", "GET"])
 def switch_language(code: str) -> Response:
     """Remember the visitor's interface language, then go back where they were."""
+    target = safe_redirect_target(request.args.get("next") or request.form.get("next"))
     if code in current_app.config["LANGUAGES"]:
         session["locale"] = code
-    target = request.args.get("next") or request.form.get("next") or url_for("cases.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("cases.index")
-    return redirect(target)
+    return redirect(target or url_for("cases.index"))
 
 
 def edition_arg() -> int:
@@ -139,6 +174,31 @@ def _handle_unexpected(error: Exception) -> tuple[Any, int]:
 
     db.session.rollback()
     return error_response(500)
+
+
+# A full disk (or quota): the server cannot store anything now, and nothing half-written was kept
+# (files are written under temp names and renamed when whole). 503 with a time to retry.
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+STORAGE_FULL_RETRY_SECONDS = 300
+STORAGE_FULL_MESSAGE = _l(
+    "The server's storage is full, so this cannot be done right now. Nothing was lost. "
+    "Please try again in a few minutes."
+)
+
+
+def _handle_os_error(error: OSError) -> Any:
+    if error.errno not in DISK_FULL_ERRNOS:
+        if current_app.config.get("PROPAGATE_UNEXPECTED"):
+            raise error
+        return _handle_unexpected(error)
+    from marathon.extensions import db
+
+    db.session.rollback()
+    current_app.logger.error("Storage full on %s %s", request.method, _route())
+    response = make_response(error_response(503, str(STORAGE_FULL_MESSAGE)))
+    response.headers["Retry-After"] = str(STORAGE_FULL_RETRY_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -234,6 +294,8 @@ def init_web(app: Flask) -> None:
     """Register the site-wide blueprint, error handlers and response headers."""
     # Before any blueprint adds its rules, so that every <int:...> argument is bounded.
     app.url_map.converters["int"] = DatabaseIntegerConverter
+    app.json = SafeJSONProvider(app)
+    install_dev_server_filter()
     app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, _handle_http_error)
     app.register_error_handler(CSRFError, _handle_csrf_error)
@@ -243,6 +305,7 @@ def init_web(app: Flask) -> None:
 
     app.register_error_handler(DataError, _handle_data_error)
     app.register_error_handler(OverflowError, _handle_data_error)
+    app.register_error_handler(OSError, _handle_os_error)
     if not app.config.get("PROPAGATE_UNEXPECTED"):
         app.register_error_handler(Exception, _handle_unexpected)
     app.after_request(_security_headers)

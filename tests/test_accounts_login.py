@@ -277,3 +277,74 @@ def test_nav_partial_shows_the_right_links(app, client):
     page = client.get("/test-nav").get_data(as_text=True)
     assert "Users" in page and "Log out" in page and "Log in" not in page
     assert 'action="/logout"' in page and 'method="post"' in page
+
+
+def _captured(client) -> str:
+    """The session cookie as an attacker copying it would (from a shared computer, a proxy)."""
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def _opens_account(app, cookie_value: str) -> bool:
+    thief = app.test_client()
+    thief.set_cookie("session", cookie_value)
+    return thief.get("/account").status_code == 200
+
+
+def test_a_cookie_captured_before_logout_opens_nothing_afterwards(app, client):
+    make_user(app, "coord@example.org", group_id=make_group(app))
+    login(client, "coord@example.org")
+    copied = _captured(client)
+    assert _opens_account(app, copied), "the copy works while the session is open"
+    assert client.post("/logout").status_code == 302
+    assert not _opens_account(app, copied)
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    response = thief.get("/events/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_logging_out_on_one_device_keeps_the_others(app):
+    make_user(app, "coord@example.org", group_id=make_group(app))
+    phone, laptop = app.test_client(), app.test_client()
+    login(phone, "coord@example.org")
+    login(laptop, "coord@example.org")
+    phone.post("/logout")
+    assert not _logged_in(phone)
+    assert _logged_in(laptop)
+
+
+def test_a_cookie_captured_before_a_password_change_opens_nothing(app, client):
+    make_user(app, "coord@example.org", group_id=make_group(app))
+    login(client, "coord@example.org")
+    copied = _captured(client)
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "password": "another long password",
+            "confirm": "another long password",
+        },
+    )
+    assert response.status_code == 302
+    assert _logged_in(client)  # this session goes on, with a new server-side token
+    assert _captured(client) != copied
+    assert not _opens_account(app, copied)
+
+
+def test_a_session_idle_on_the_server_is_over_even_with_a_fresh_cookie(app, client):
+    from datetime import UTC, datetime, timedelta
+
+    from marathon.accounts.models import LoginSession
+    from marathon.extensions import db
+
+    app.config["SESSION_IDLE_MINUTES"] = 30
+    make_user(app, "coord@example.org", group_id=make_group(app))
+    login(client, "coord@example.org")
+    with app.app_context():
+        db.session.query(LoginSession).update(
+            {LoginSession.last_seen_at: datetime.now(UTC) - timedelta(minutes=31)}
+        )
+        db.session.commit()
+    assert not _logged_in(client)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -119,3 +120,78 @@ def test_limits_are_read_from_settings():
     assert ratelimit.parse_limit((5, 60), (1, 1)) == (5, 60)
     assert ratelimit.parse_limit(None, (10, 300)) == (10, 300)
     assert ratelimit.parse_limit("nonsense", (10, 300)) == (10, 300)
+
+
+def test_successful_logins_are_not_counted(app, client, backend):
+    make_user(app, "admin@example.org", role="admin")
+    for _ in range(6):  # twice the limit of 3
+        assert login(client, "admin@example.org", PASSWORD).status_code == 302
+        client.post("/logout")
+    # Failures are still counted, and a success in between does not wipe them.
+    assert login(client, "admin@example.org", "wrong password").status_code == 401
+    assert login(client, "admin@example.org", "wrong password").status_code == 401
+    assert login(client, "admin@example.org", PASSWORD).status_code == 302
+    client.post("/logout")
+    assert login(client, "admin@example.org", "wrong password").status_code == 401
+    assert login(client, "admin@example.org", PASSWORD).status_code == 429
+
+
+def test_one_persons_failures_at_an_event_do_not_spend_the_others_logins(app, backend):
+    """Everyone on one Wi-Fi: failures count, the others' successful logins do not."""
+    make_user(app, "admin@example.org", role="admin")
+    make_user(app, "other@example.org", role="admin")
+    wifi = {"REMOTE_ADDR": "192.0.2.77"}
+    people = [app.test_client() for _ in range(5)]
+    for person in people:
+        response = person.post(
+            "/login", data={"email": "other@example.org", "password": PASSWORD}, environ_base=wifi
+        )
+        assert response.status_code == 302
+    clumsy = app.test_client()
+    for _ in range(2):
+        response = clumsy.post(
+            "/login", data={"email": "admin@example.org", "password": "typo"}, environ_base=wifi
+        )
+        assert response.status_code == 401
+    late = app.test_client().post(
+        "/login", data={"email": "other@example.org", "password": PASSWORD}, environ_base=wifi
+    )
+    assert late.status_code == 302
+
+
+def test_failures_on_one_account_from_many_addresses_lock_that_account(app, backend):
+    app.config["LOGIN_ACCOUNT_RATE_LIMIT"] = "4/600"
+    make_user(app, "admin@example.org", role="admin")
+    make_user(app, "other@example.org", role="admin")
+    for n in range(4):  # one guess from each of four addresses: under each address's limit
+        response = app.test_client().post(
+            "/login",
+            data={"email": "Admin@Example.org", "password": f"guess {n}"},
+            environ_base={"REMOTE_ADDR": f"203.0.113.{n + 1}"},
+        )
+        assert response.status_code == 401
+    locked = app.test_client().post(
+        "/login",
+        data={"email": "admin@example.org", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "203.0.113.99"},
+    )
+    assert locked.status_code == 429
+    text = locked.get_data(as_text=True)
+    assert re.search(r"Please wait (\d+ minutes?|\d+ seconds?) and try again", text)
+    assert 0 < int(locked.headers["Retry-After"]) <= 600
+    # Another account, from one of those addresses, is not affected.
+    other = app.test_client().post(
+        "/login",
+        data={"email": "other@example.org", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "203.0.113.1"},
+    )
+    assert other.status_code == 302
+
+
+def test_the_forgotten_password_limit_says_how_long(app, client, backend):
+    app.config["FORGOT_RATE_LIMIT"] = "1/300"
+    assert client.post("/password/forgot", data={"email": "a@example.org"}).status_code == 200
+    refused = client.post("/password/forgot", data={"email": "a@example.org"})
+    assert refused.status_code == 429
+    assert re.search(r"Please wait (\d+ minutes?|\d+ seconds?)", refused.get_data(as_text=True))
+    assert int(refused.headers["Retry-After"]) <= 300

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime, timedelta
 
 import pytest
 from reports_support import EDITION, PASSWORD, login, make_world
@@ -173,3 +174,122 @@ def test_coordinator_downloads_only_their_events_report(client, world):
     assert response.get_json()["event"]["code"] == world.code_lyon
     assert client.get(f"/reports/events/{world.code_brest}/report.json").status_code == 403
     assert PASSWORD  # the support module's password logs in every role
+
+
+# -- the same event reported again; bounded figures; counters that never overflow ------------------
+
+
+def _imported(app, document: dict, group_id: int | None = None) -> transfer.ImportResult:
+    with app.app_context():
+        raw = json.dumps(document)
+        return transfer.import_report(report_file.parse_report(raw), group_id=group_id)
+
+
+def test_a_newer_report_of_the_same_event_replaces_the_earlier_import(app, runner, world):
+    from reports_support import online
+
+    # Imported under Brest: on this one instance, the laptop's event (Lyon's) stays apart from
+    # what the section imports, as on two machines.
+    before = _state(app)
+    first = _export(runner, world.code_lyon)  # 10 letters
+    assert _imported(app, first, world.brest).created
+    assert _state(app)[0] == before[0] + 10
+    with app.app_context():
+        online(world.case_a, "appeal", "fr", world.hand_day, 5, _event(world.event_lyon))
+    second = _export(runner, world.code_lyon)  # the same event, 15 letters, a new report id
+    assert second["report_id"] != first["report_id"]
+    result = _imported(app, second, world.brest)
+    assert result.created and result.quantity == 15
+    assert "replaces the one imported on" in result.message
+    assert "10 letters are no longer counted" in result.message
+    # 5 new letters on the laptop's side, 15 imported instead of 10: not 10 + 15.
+    assert _state(app)[0] == before[0] + 5 + 15
+    with app.app_context():
+        imports = db.session.query(ReportImport).order_by(ReportImport.id).all()
+        assert imports[-2].replaced_at is not None and imports[-1].replaced_at is None
+        rows = db.session.query(HandCount).filter(HandCount.report_import_id.isnot(None)).all()
+        assert {row.report_import_id for row in rows} == {imports[-1].id}
+        by_group = {r.keys[0]: r.quantity for r in service.totals(EDITION, by=("group",))}
+    assert by_group["Brest"] == 11 + 15
+    # The first file again: already imported, counts nothing.
+    again = _imported(app, first, world.brest)
+    assert not again.created and "already imported on" in again.message
+    assert _state(app)[0] == before[0] + 20
+
+
+def test_an_older_report_of_an_event_already_reported_changes_nothing(app, runner, world):
+    newer = _export(runner, world.code_lyon)
+    assert _imported(app, newer).created
+    state = _state(app)
+    with app.app_context():
+        older = json.loads(json.dumps(newer))
+        older["report_id"] = "6d1f3c1e-3a51-4f0e-9d7c-2b9f5b0b7a11"
+        exported = datetime.fromisoformat(newer["created_at"])
+        older["created_at"] = (exported - timedelta(hours=2)).isoformat()
+        older["totals"][0]["quantity"] += 40
+        older = json.loads(_resign(older))
+    result = _imported(app, older)
+    assert not result.created
+    assert "A newer report of this event was already imported" in result.message
+    assert _state(app) == state
+
+
+def _event(event_id: int):
+    from marathon.events.models import Event
+
+    return db.session.get(Event, event_id)
+
+
+def _with_totals(document: dict, totals: list[dict], **changes) -> str:
+    edited = {**json.loads(json.dumps(document)), "totals": totals, **changes}
+    return _resign(edited)
+
+
+def test_every_figure_of_a_report_file_is_bounded(app, runner, world):
+    document = _export(runner, world.code_lyon)
+    line = dict(document["totals"][0])
+    with app.app_context():
+        too_big = {**line, "quantity": report_file.MAX_LINE_QUANTITY + 1}
+        _refused(app, _with_totals(document, [too_big]), "at most 1000000")
+        half = {**line, "quantity": 600_000}
+        _refused(app, _with_totals(document, [half, half]), "more than one event can write")
+        _refused(app, _with_totals(document, [line], edition=99_999), "edition must be a year")
+        _refused(app, _with_totals(document, [line], edition=2**63), "edition must be a year")
+        _refused(app, _with_totals(document, [{**line, "case": ["x"]}]), "unknown case")
+        _refused(app, _with_totals(document, [{**line, "kind": {"a": 1}}]), "unknown kind")
+        _refused(app, _with_totals(document, [{**line, "day": 20251210}]), "YYYY-MM-DD")
+        _refused(app, _with_totals(document, [line], report_id=12), "not a UUID")
+        _refused(app, _with_totals(document, [line], created_at="yesterday"), "exported")
+        deep: list = []
+        for _ in range(40):
+            deep = [deep]
+        _refused(app, json.dumps({**document, "totals": deep}), "nested too deeply")
+        _refused(app, "[" * 100_000 + "]" * 100_000, "nested too deeply")
+        _refused(app, '{"format": "marathon-report", "version": ' + "9" * 5000 + "}", "digits")
+
+
+def test_a_file_at_the_limit_never_stops_counting(app, runner, world, client):
+    """Counters are 64-bit: a total past 2**31 keeps counting (PostgreSQL's integer would fail)."""
+    from sqlalchemy import text
+
+    document = _export(runner, world.code_brest)
+    line = {**document["totals"][0], "quantity": report_file.MAX_LINE_QUANTITY}
+    with app.app_context():
+        # An edition already near the 32-bit limit: every counter of the edition.
+        db.session.execute(text("UPDATE tally_rollup SET quantity = quantity + 2147483000"))
+        db.session.execute(text("UPDATE tally_count SET quantity = quantity + 2147483000"))
+        db.session.commit()
+        big = report_file.parse_report(_with_totals(document, [line]))
+        assert transfer.import_report(big).created
+    login(client, "brest@example.org")
+    response = client.post(
+        f"/events/{world.event_brest}/hand-counts",
+        data={"case_id": world.case_a, "kind": "appeal", "quantity": "3", "idempotency_key": "b1"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        total = service.totals(EDITION)[0].quantity
+    assert isinstance(total, int) and total > 2**31
+    assert client.get("/reports").status_code in (200, 403)
+    board = client.get(f"/events/{world.code_brest}/board.json")
+    assert board.status_code == 200 and isinstance(board.get_json()["total"], int)

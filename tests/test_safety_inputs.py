@@ -33,6 +33,7 @@ from safety_support import (
 from services import REDIS_TEST_URL
 
 MEGABYTE = 1024 * 1024
+REUSED_KEY = f"sweep-{uuid.uuid4().hex}"
 HUGE_BODY = b"x" * (20 * MEGABYTE)
 # Query-string names the views read (request.args), and the report filters.
 QUERY_NAMES = (
@@ -54,7 +55,17 @@ QUERY_NAMES = (
     "group_id",
     "event_id",
 )
-BAD_QUERY_VALUES = ("abc", SCRIPT, "99999999999999999999", "x" * 5000 + "é\u202e")
+BAD_QUERY_VALUES = (
+    "abc",
+    SCRIPT,
+    "99999999999999999999",
+    "x" * 5000 + "é\u202e",
+    # Redirect targets a browser would read as another host, or that no header can hold.
+    "/\t/evil.example",
+    "/\n/x",
+    "/\r\nSet-Cookie: x=1",
+    "/\\evil.example",
+)
 ODD_STRINGS = (
     "%00",
     "x" * 1000,
@@ -147,6 +158,14 @@ def _form_payloads(fields: list[str], files: list[str]) -> list[tuple[str, dict[
         ("raw bad UTF-8", {"data": raw_bytes, "content_type": "application/x-www-form-urlencoded"}),
         ("a JSON body to a form", {"data": "[1, 2", "content_type": "application/json"}),
     ]
+    if "submission_id" in names:
+        # The write form's hidden id becomes the letter's key: longer than the key column.
+        payloads.append(
+            ("a long submission id", {"data": {**each("x"), "submission_id": "s" * 200}})
+        )
+        payloads.append(
+            ("a 76-character submission id", {"data": {**each("x"), "submission_id": "s" * 76}})
+        )
     payloads += [(f"payload {payload!r}", {"data": each(payload)}) for payload in PAYLOADS]
     for name in files:
         for label, content, filename in (
@@ -158,6 +177,13 @@ def _form_payloads(fields: list[str], files: list[str]) -> list[tuple[str, dict[
             ("an empty file", b"", "empty.jpg"),
             ("text named .jpg", b"not a picture at all" * 10, "photo.jpg"),
             ("bad UTF-8 named .json", b"\xff\xfe{", "report.json"),
+            ("deeply nested JSON", b"[" * 100_000 + b"]" * 100_000, "report.json"),
+            ("JSON nested past the limit", b'{"a":' * 40 + b"1" + b"}" * 40, "report.json"),
+            (
+                "a 5000-digit number",
+                b'{"format": "marathon-report", "version": ' + b"9" * 5000 + b"}",
+                "report.json",
+            ),
         ):
             data = {n: "x" for n in fields}
             data[name] = (io.BytesIO(content), filename)
@@ -197,6 +223,9 @@ def _json_payloads(world: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         "NUL in a string": json.dumps({**base, "sender_name": "a\u0000b"}).encode(),
         "a lone surrogate": b'{"sender_name": "\\ud800", "case": "x"}',
         "deep nesting": b"[" * 5000 + b"]" * 5000,
+        "very deep nesting": b"[" * 200_000 + b"]" * 200_000,
+        "objects nested past the limit": b'{"case":' * 40 + b'"x"' + b"}" * 40,
+        "a 5000-digit number": b'{"group_id": ' + b"9" * 5000 + b"}",
     }
     payloads = [
         (label, {"data": body, "content_type": "application/json"}) for label, body in raw.items()
@@ -261,6 +290,13 @@ def test_every_form_and_json_endpoint_refuses_bad_input_cleanly(app, world):
         payloads = (
             _json_payloads(world) if url.startswith("/api/") else _form_payloads(fields, files)
         )
+        if url.startswith("/api/"):
+            # Again with one Idempotency-Key for every body: the JSON is read, and a key reused
+            # with other letters must never fail nor answer with another letter.
+            payloads += [
+                (f"{label}, reused key", {**kwargs, "headers": {"Idempotency-Key": REUSED_KEY}})
+                for label, kwargs in payloads
+            ]
         login_admin(client)  # a logout must not end the sweep
         for label, kwargs in payloads:
             problem = _check(app, client, method, url, label, **kwargs)

@@ -156,3 +156,36 @@ def test_only_admins_upload(app, admin):
     assert _stored(app, case) == []
     assert admin.get("/admin/cases").status_code == 200
     assert admin.get("/admin/cases/no-such-case/photo").status_code == 404
+
+
+def _noisy(fmt: str) -> bytes:
+    """A picture whose data does not compress away, so a cut leaves pixels undecoded."""
+    import random
+
+    rng = random.Random(7)
+    image = Image.frombytes("RGB", (600, 400), bytes(rng.randrange(256) for _ in range(720_000)))
+    out = io.BytesIO()
+    image.save(out, format=fmt)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("JPEG", "cut.jpg"), ("PNG", "cut.png"), ("WEBP", "cut.webp")]
+)
+def test_truncated_pictures_are_refused_even_after_weasyprint_relaxed_pillow(app, admin, fmt, name):
+    """Importing WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process."""
+    import weasyprint  # noqa: F401  (what the app's render modules import)
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    case = _case(app)
+    whole = _noisy(fmt)
+    app.config["MAX_PHOTO_BYTES"] = len(whole) * 2
+    response = _upload(admin, case.slug, whole[: len(whole) * 2 // 3], name)
+    assert response.status_code == 422
+    assert "damaged or cannot be read" in response.get_data(as_text=True)
+    assert _stored(app, case) == []
+    # The process-wide setting WeasyPrint relies on is left as it was.
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    # The whole picture goes through.
+    assert _upload(admin, case.slug, whole, name).status_code == 302

@@ -38,3 +38,22 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
+
+
+class LoginSession(db.Model):
+    """One logged-in browser. Its cookie holds a random token; the server keeps its digest.
+
+    A session is valid only while its row exists: logging out deletes it, so a copy of the cookie
+    taken before opens nothing afterwards; a password change, a reset or disabling the account
+    deletes every row of the user. Rows idle past ``SESSION_IDLE_MINUTES`` are pruned at logins.
+    """
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )

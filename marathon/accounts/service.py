@@ -1,17 +1,22 @@
 """Accounts: every change to users goes through these functions.
 
 Passwords are hashed with scrypt. E-mail addresses are stored lower-cased, so logging in ignores
-case. ``User.session_version`` is copied into the session at login: bumping it (password change,
-reset, disabling) ends every session of the user. Set-password links (invitations and resets) are
-signed and timed with itsdangerous and carry the session version, so each link works once.
+case. Each login opens a ``LoginSession`` row whose token only the browser's cookie holds:
+logging out deletes that row, and a password change, a reset or disabling deletes every row of the
+user (and bumps ``User.session_version``, copied into the session at login), so a cookie copied
+before no longer opens anything. Set-password links (invitations and resets) are signed and timed
+with itsdangerous and carry the session version, so each link works once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 import smtplib
 import ssl
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,11 +24,11 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from marathon.accounts.models import ROLES, User
+from marathon.accounts.models import ROLES, LoginSession, User
 from marathon.database import begin_write
 from marathon.extensions import db
 
@@ -202,6 +207,7 @@ def set_password(user: User, password: str) -> None:
     begin_write()
     user.password_hash = hash_password(password)
     user.session_version = (user.session_version or 0) + 1
+    _delete_login_sessions(user.id)
     db.session.commit()
 
 
@@ -213,6 +219,7 @@ def set_active(user: User, active: bool, *, by: User | None = None) -> None:
     user.active = active
     if not active:
         user.session_version = (user.session_version or 0) + 1
+        _delete_login_sessions(user.id)
     db.session.commit()
 
 
@@ -220,6 +227,75 @@ def end_all_sessions(user: User) -> None:
     """Log the user out everywhere."""
     begin_write()
     user.session_version = (user.session_version or 0) + 1
+    _delete_login_sessions(user.id)
+    db.session.commit()
+
+
+# Login sessions -------------------------------------------------------------------------------
+
+
+def token_digest(token: str) -> str:
+    """What the server keeps of a session token (the token itself is only in the cookie)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _idle_limit() -> timedelta:
+    return timedelta(minutes=int(current_app.config.get("SESSION_IDLE_MINUTES") or 120))
+
+
+def _delete_login_sessions(user_id: int) -> None:
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+
+
+def open_login_session(user_id: int) -> str:
+    """Record a new login of ``user_id``; returns the token for the session cookie.
+
+    Sessions of anyone idle for longer than ``SESSION_IDLE_MINUTES`` are pruned on the way.
+    """
+    token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    begin_write()
+    db.session.execute(delete(LoginSession).where(LoginSession.last_seen_at < now - _idle_limit()))
+    db.session.add(
+        LoginSession(
+            user_id=user_id, token_digest=token_digest(token), created_at=now, last_seen_at=now
+        )
+    )
+    db.session.commit()
+    return token
+
+
+def login_session_user(user_id: int, token: str) -> User | None:
+    """The active user ``user_id`` if ``token`` is one of their open sessions, else None."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            User.active.is_(True),
+            LoginSession.token_digest == token_digest(token),
+            LoginSession.last_seen_at >= datetime.now(UTC) - _idle_limit(),
+        )
+    )
+
+
+def touch_login_session(token: str) -> None:
+    """Note that the session of ``token`` was used now (it is pruned once idle too long)."""
+    begin_write()
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.token_digest == token_digest(token))
+        .values(last_seen_at=datetime.now(UTC))
+    )
+    db.session.commit()
+
+
+def close_login_session(token: str) -> None:
+    """End the session of ``token`` on the server: its cookie, or any copy, opens nothing more."""
+    begin_write()
+    db.session.execute(delete(LoginSession).where(LoginSession.token_digest == token_digest(token)))
     db.session.commit()
 
 

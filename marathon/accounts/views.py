@@ -34,11 +34,13 @@ from marathon.accounts.forms import (
 from marathon.accounts.loader import end_idle_session, end_session, start_session
 from marathon.accounts.models import User
 from marathon.extensions import db
+from marathon.web import safe_redirect_target
 
 blueprint = Blueprint("accounts", __name__, template_folder="templates")
 blueprint.before_app_request(end_idle_session)
 
 LOGIN_LIMIT_DEFAULT = (10, 300)
+LOGIN_ACCOUNT_LIMIT_DEFAULT = (30, 900)
 FORGOT_LIMIT_DEFAULT = (5, 900)
 # Where to go after logging in, the first that exists (other packages add these pages).
 LANDING_ENDPOINTS = ("events.index", "reports.index", "accounts.account")
@@ -62,41 +64,56 @@ def _landing() -> str:
     return url_for("cases.index")
 
 
-def _safe_next(target: str | None) -> str | None:
-    # Only paths on this site: never another host (open redirect).
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
+def _next_target() -> str | None:
+    # Only paths on this site, as the browser will read them: never another host (open redirect).
+    return safe_redirect_target(request.args.get("next"))
 
 
-def _login_limit() -> tuple[int, int]:
-    return ratelimit.config_limit("LOGIN_RATE_LIMIT", LOGIN_LIMIT_DEFAULT)
+def _login_limits(email: str) -> list[ratelimit.Limit]:
+    """Failed logins are counted per address and per account (e-mail), each in its own window.
+
+    Only failures count: at an event on one Wi-Fi, people who log in do not use up anyone's
+    attempts. The per-account limit is larger than the per-address one, so one address alone
+    cannot lock an account: it takes guesses from several addresses.
+    """
+    limit, window = ratelimit.config_limit("LOGIN_RATE_LIMIT", LOGIN_LIMIT_DEFAULT)
+    account_limit, account_window = ratelimit.config_limit(
+        "LOGIN_ACCOUNT_RATE_LIMIT", LOGIN_ACCOUNT_LIMIT_DEFAULT
+    )
+    return [
+        ratelimit.Limit("login", ratelimit.address_key(), limit, window),
+        ratelimit.Limit(
+            "login-account", service.normalise_email(email)[:320], account_limit, account_window
+        ),
+    ]
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    """Log in with e-mail and password; attempts are limited per client address."""
+    """Log in with e-mail and password; failed attempts are limited per address and account."""
+    target = _next_target()
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")) or _landing())
+        return redirect(target or _landing())
     form = LoginForm()
     error = None
-    if request.method == "POST":
-        limit, window = _login_limit()
-        if not ratelimit.hit(
-            "login", ratelimit.client_address(), limit=limit, window_seconds=window
-        ):
-            return ratelimit.too_many_response(window)
-        if form.validate_on_submit():
-            user = service.authenticate(form.email.data or "", form.password.data or "")
-            if user is not None:
-                login_user(user)
-                start_session(user)
-                flash(_("You are logged in as %(name)s.", name=user.name), "success")
-                return redirect(_safe_next(request.args.get("next")) or _landing())
-            error = _(
-                "The e-mail address or the password is not right, or the account is disabled. "
-                "Check both and try again."
-            )
+    if request.method == "POST" and form.validate_on_submit():
+        # The attempt is counted before the password is checked (so that parallel guesses
+        # cannot all slip in), and given back when it succeeds: only failures count.
+        limits = _login_limits(form.email.data or "")
+        wait = ratelimit.reserve(limits)
+        if wait is not None:
+            return ratelimit.too_many_response(wait)
+        user = service.authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            ratelimit.refund(limits)
+            login_user(user)
+            start_session(user)
+            flash(_("You are logged in as %(name)s.", name=user.name), "success")
+            return redirect(target or _landing())
+        error = _(
+            "The e-mail address or the password is not right, or the account is disabled. "
+            "Check both and try again."
+        )
     status = 401 if error else (422 if form.errors else 200)
     return render_template("accounts/login.html", form=form, error=error), status
 
@@ -121,10 +138,11 @@ def forgot_password() -> Any:
     sent = False
     if request.method == "POST":
         limit, window = ratelimit.config_limit("FORGOT_RATE_LIMIT", FORGOT_LIMIT_DEFAULT)
-        if not ratelimit.hit(
-            "forgot", ratelimit.client_address(), limit=limit, window_seconds=window
-        ):
-            return ratelimit.too_many_response(window)
+        wait = ratelimit.hit_all(
+            [ratelimit.Limit("forgot", ratelimit.address_key(), limit, window)]
+        )
+        if wait is not None:
+            return ratelimit.too_many_response(wait)
         if form.validate_on_submit():
             service.request_password_reset(form.email.data or "")
             sent = True

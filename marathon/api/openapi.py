@@ -217,13 +217,17 @@ PATHS: dict[str, Any] = {
     "/api/v1/letters": {
         "post": {
             "operationId": "writeLetter",
-            "summary": "Write a letter; it is counted once per Idempotency-Key",
+            "summary": "Write a letter; a retry with the same Idempotency-Key is counted once",
             "parameters": [
                 {
                     "name": "Idempotency-Key",
                     "in": "header",
                     "required": True,
-                    "description": "A new random value per letter; the same value when retrying.",
+                    "description": (
+                        "A new random value per letter; the same value when retrying the same "
+                        "letter. A key is bound to the letter it was first sent with: with "
+                        "another letter, it writes that other letter."
+                    ),
                     "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,80}$"},
                 }
             ],
@@ -236,12 +240,18 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "201": _letter_response("Written and counted"),
                 "200": _letter_response(
-                    "Already written with this Idempotency-Key (not counted again)"
+                    "This very letter was already written with this Idempotency-Key "
+                    "(not counted again)"
                 ),
-                "400": _error_response("Missing Idempotency-Key or a body that is not JSON"),
+                "400": _error_response(
+                    "Missing Idempotency-Key, or a body that is not JSON or is nested too deeply"
+                ),
                 "404": _error_response("No such case"),
                 "422": _error_response("A field is missing or not valid; `fields` says which"),
-                "429": _error_response("Too many letters from this session in a short time"),
+                "429": _error_response(
+                    "Too many letters from this address in a short time; Retry-After says "
+                    "how many seconds to wait"
+                ),
             },
         }
     },

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from marathon.api.openapi import openapi_document
 from marathon.extensions import csrf
+from marathon.json_input import JSONInputError, parse_json
 from marathon.letters.content import country_name
 from marathon.letters.service import (
     IDEMPOTENCY_KEY_PATTERN,
@@ -159,9 +160,10 @@ def create_letter() -> Any:
         )
     if not request.is_json:
         return api_error(400, _("Send the letter as JSON (Content-Type: application/json)."))
-    payload = request.get_json(silent=True)
-    if payload is None:
-        return api_error(400, _("The body is not valid JSON."))
+    try:
+        payload = parse_json(request.get_data(cache=True))
+    except JSONInputError as error:
+        return api_error(400, str(error.message))
     values, errors = _parse_letter_payload(payload)
     if errors:
         return api_error(422, _("Some fields are missing or not valid."), errors)

@@ -13,13 +13,17 @@ other metadata are dropped, and the bytes served are ours, not the uploader's.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from PIL import Image, ImageFile, ImageOps
 
 DEFAULT_MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MIN_SIDE = 100
@@ -27,6 +31,7 @@ MAX_SIDE = 8000
 MAX_PIXELS = 40_000_000
 STORED_SUFFIXES = (".jpg", ".png")
 _FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
+_STRICT_DECODING = threading.Lock()
 
 
 class PhotoError(ValueError):
@@ -71,8 +76,6 @@ def _looks_like_svg(data: bytes) -> bool:
 
 def check_photo(data: bytes) -> CheckedPhoto:
     """Check an uploaded picture and re-encode it; raises :class:`PhotoError` with the reason."""
-    from PIL import Image, ImageOps
-
     limit = max_photo_bytes()
     if not data:
         raise PhotoError(_("The file is empty. Please choose a JPEG, PNG or WebP picture."))
@@ -92,7 +95,7 @@ def check_photo(data: bytes) -> CheckedPhoto:
             )
         raise PhotoError(_("This file is not a JPEG, PNG or WebP picture."))
     try:
-        with Image.open(io.BytesIO(data), formats=[kind]) as image:
+        with strict_decoding(), Image.open(io.BytesIO(data), formats=[kind]) as image:
             width, height = image.size
             _check_dimensions(width, height)
             image.load()  # decodes every pixel: a truncated or corrupt file fails here
@@ -105,6 +108,25 @@ def check_photo(data: bytes) -> CheckedPhoto:
         raise PhotoError(
             _("This %(type)s picture is damaged or cannot be read.", type=_FORMATS[kind])
         ) from error
+
+
+@contextlib.contextmanager
+def strict_decoding() -> Iterator[None]:
+    """Pillow refuses truncated images inside this block, whatever the process set globally.
+
+    Importing WeasyPrint sets ``ImageFile.LOAD_TRUNCATED_IMAGES = True`` for the whole process
+    (it would rather print half a picture than fail), and Pillow reads that global while it
+    decodes: a truncated upload would then load as a half-grey picture. The setting is forced
+    off for the check and put back afterwards; a lock keeps two uploads from restoring each
+    other's value.
+    """
+    with _STRICT_DECODING:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
 def _check_dimensions(width: int, height: int) -> None:
@@ -131,8 +153,6 @@ def _check_dimensions(width: int, height: int) -> None:
 
 
 def _reencode(image: object) -> CheckedPhoto:
-    from PIL import Image
-
     assert isinstance(image, Image.Image)
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info

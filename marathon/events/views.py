@@ -36,6 +36,7 @@ from marathon.events.clock import to_local
 from marathon.events.forms import EventForm, GroupForm, HandCountForm, JoinForm
 from marathon.events.models import Event
 from marathon.extensions import db
+from marathon.health import readiness
 from marathon.kinds import KIND_NAMES, plural_labels
 
 blueprint = Blueprint("events", __name__, template_folder="templates")
@@ -160,9 +161,22 @@ def qr_svg(code: str) -> Response:
 
 
 @blueprint.route("/healthz")
-def healthz() -> Response:
-    """A trivial endpoint for load balancers (and the benchmark's baseline)."""
-    return jsonify({"status": "ok"})
+def healthz() -> Any:
+    """Readiness for load balancers: 200 when the database and Redis answer, else 503."""
+    states, ready = readiness()
+    if ready:
+        return jsonify({"status": "ok"})
+    response = jsonify(
+        {
+            "status": "unavailable",
+            "checks": states,
+            "message": _("This server cannot reach its database or Redis right now."),
+        }
+    )
+    response.status_code = 503
+    response.headers["Retry-After"] = "10"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # -- coordinators and admins -----------------------------------------------------------------

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, request
 from flask_babel import gettext as _
+
+from marathon.ratelimit import (
+    Limit,
+    address_key,
+    reserve,
+    session_key,
+    too_many_response,
+    wait_message,
+)
 
 # Regions that print on US Letter rather than A4.
 LETTER_PAPER_REGIONS = frozenset({"US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "CR", "PR"})
 WRITE_LIMIT = 30
 WRITE_WINDOW_SECONDS = 600
-API_WRITE_LIMIT = 600  # per address and window, for API clients without a session cookie
+API_WRITE_LIMIT = 600  # per address and window, for API clients (a section's website)
+# Per address and window for the form: a whole event writing on one Wi-Fi stays below it.
+WRITE_ADDRESS_LIMIT = 600
 
 
 def current_event_or_none() -> Any:
@@ -38,25 +49,47 @@ def default_paper() -> str:
 
 
 def throttle_writing() -> Any:
-    """A 429 answer when this writer writes too fast, else None.
+    """A 429 answer when this writer, or the address they write from, writes too fast; else None.
 
-    Limited per browser session, not per address: a whole event shares one Wi-Fi address. An
-    API client that keeps no cookie has no session to count, so it is limited per address,
-    with a ceiling meant for a section's website relaying many visitors' letters.
+    The form is limited per browser session (``WRITE_RATE_LIMIT``) *and* per address
+    (``WRITE_ADDRESS_RATE_LIMIT``, a ceiling sized for a whole event on one Wi-Fi): a client that
+    drops or replays its cookie gets a new session, never a new address, so it cannot write past
+    the address's ceiling. The API authenticates nothing and its cookies count for nothing: it is
+    limited per address (``API_WRITE_RATE_LIMIT``, sized for a section's website relaying many
+    visitors' letters). An IPv6 address counts by its /64 network.
     """
-    from marathon.ratelimit import client_address, hit, session_key
-
     config = current_app.config
-    cookieless_api = request.path.startswith("/api/") and not request.cookies
-    if cookieless_api:
-        bucket, key = "write-api", client_address()
-        limit = int(config.get("API_WRITE_RATE_LIMIT", API_WRITE_LIMIT))
-    else:
-        bucket, key = "write", session_key()
-        limit = int(config.get("WRITE_RATE_LIMIT", WRITE_LIMIT))
-    if hit(bucket, key, limit=limit, window_seconds=WRITE_WINDOW_SECONDS):
-        return None
-    message = _("You have written many letters in a few minutes. Please wait a moment.")
+    address = address_key()
     if request.path.startswith("/api/"):
-        return jsonify({"error": {"status": 429, "message": message}}), 429
-    return render_template("error.html", status=429, message=message), 429
+        limits = [
+            Limit(
+                "write-api",
+                address,
+                int(config.get("API_WRITE_RATE_LIMIT", API_WRITE_LIMIT)),
+                WRITE_WINDOW_SECONDS,
+            )
+        ]
+    else:
+        limits = [
+            Limit(
+                "write",
+                session_key(),
+                int(config.get("WRITE_RATE_LIMIT", WRITE_LIMIT)),
+                WRITE_WINDOW_SECONDS,
+            ),
+            Limit(
+                "write-address",
+                address,
+                int(config.get("WRITE_ADDRESS_RATE_LIMIT", WRITE_ADDRESS_LIMIT)),
+                WRITE_WINDOW_SECONDS,
+            ),
+        ]
+    wait = reserve(limits)
+    if wait is None:
+        return None
+    message = _(
+        "You have written many letters in a few minutes. Please wait a moment: you can write "
+        "again in %(wait)s.",
+        wait=wait_message(wait),
+    )
+    return too_many_response(wait, message)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import re
 import secrets
 import unicodedata
@@ -65,8 +68,31 @@ class DraftError(ValueError):
         self.errors = errors
 
 
+# Characters that change how the rest of a text is displayed without showing themselves: bidi
+# embeddings, overrides and isolates ("Trojan Source"), the deprecated format controls, and
+# interlinear annotations (which hide text in some renderers). Removed with the C0/C1 controls.
+# Other invisible format characters stay: scripts and emoji need them (ZWJ and ZWNJ in emoji
+# sequences, Persian, Indic scripts; LRM, RLM and ALM in right-to-left text; tags in flags).
+DECEPTIVE_FORMAT_CHARACTERS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e"  # LRE, RLE, PDF, LRO, RLO
+    "\u2066\u2067\u2068\u2069"  # LRI, RLI, FSI, PDI
+    "\u206a\u206b\u206c\u206d\u206e\u206f"  # deprecated format characters
+    "\ufff9\ufffa\ufffb"  # interlinear annotation
+)
+# Control characters and lone surrogates (which no database can store).
+_REMOVED_CATEGORIES = frozenset({"Cc", "Cs"})
+
+
+def _kept(char: str, allowed: set[str]) -> bool:
+    if char in allowed:
+        return True
+    if char in DECEPTIVE_FORMAT_CHARACTERS:
+        return False
+    return unicodedata.category(char) not in _REMOVED_CATEGORIES
+
+
 def clean_text(value: str | None, *, multiline: bool = False) -> str:
-    """Plain text as the volunteer meant it: normalised, no control characters, trimmed."""
+    """Plain text as the volunteer meant it: normalised, nothing deceptive or control, trimmed."""
     if not value:
         return ""
     text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
@@ -74,9 +100,7 @@ def clean_text(value: str | None, *, multiline: bool = False) -> str:
     # isprintable() is False for every control or format character (and for spaces other than
     # " "): most texts pass it and skip the character-by-character filter.
     if not text.replace("\n", " ").isprintable():
-        text = "".join(
-            char for char in text if char in allowed or unicodedata.category(char)[0] != "C"
-        )
+        text = "".join(char for char in text.replace("\t", " ") if _kept(char, allowed))
     if not multiline:
         text = " ".join(text.split())
     return text.strip()
@@ -176,8 +200,37 @@ class WrittenLetter:
     created_at: datetime
 
 
+def bound_key(
+    idempotency_key: str,
+    draft: LetterDraft,
+    *,
+    event_id: int | None,
+    group_id: int | None,
+    event_code: str | None,
+) -> str:
+    """The key a letter is stored under: the client's key bound to everything sent with it.
+
+    The same key with the same letter finds the same letter (a retry); with anything else it
+    names another letter, so a key never hands back, nor reveals, a letter written by someone
+    else. A digest: the client's key itself is not kept, and any length fits the column.
+    """
+    material = json.dumps(
+        {
+            "key": idempotency_key,
+            "draft": dataclasses.asdict(draft),
+            "event_id": event_id,
+            "group_id": group_id,
+            "event_code": event_code,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return "v2:" + hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def find_by_idempotency_key(key: str) -> WrittenLetter | None:
-    """The letter already written with this key, if any."""
+    """The letter already written under this (bound) key, if any."""
     row = db.session.execute(
         select(
             Letter.id,
@@ -210,7 +263,8 @@ def write_letter(
     event_code: str | None = None,
     suggest_body: bool = False,
 ) -> tuple[WrittenLetter, bool]:
-    """Write the letter and count it once; the same ``idempotency_key`` again returns it unchanged.
+    """Write the letter and count it once; the same ``idempotency_key`` with the same letter
+    again returns it unchanged (see :func:`bound_key`: with another letter, it is another letter).
 
     ``event_code``: count the letter for the open event with this join code (and its group); a
     closed or unknown code counts it without the event rather than losing it. ``suggest_body``:
@@ -222,11 +276,14 @@ def write_letter(
     objects.
     """
     draft = normalise_draft(draft)
+    stored_key = bound_key(
+        idempotency_key, draft, event_id=event_id, group_id=group_id, event_code=event_code
+    )
     for attempt in range(4):
         begin_write()
         try:
             letter = _write_in_transaction(
-                draft, idempotency_key, event_id, group_id, event_code, suggest_body
+                draft, stored_key, event_id, group_id, event_code, suggest_body
             )
             db.session.commit()
         except _SuggestionNeeded as needed:
@@ -246,7 +303,7 @@ def write_letter(
             db.session.rollback()
             raise
         if letter is None:  # the key was taken: a resubmission, counted the first time
-            existing = find_by_idempotency_key(idempotency_key)
+            existing = find_by_idempotency_key(stored_key)
             if existing is None:
                 raise RuntimeError("an idempotency key clashed with no letter")
             return existing, False
@@ -290,7 +347,8 @@ def _write_in_transaction(
     errors = validate_draft(draft, case)
     if errors:
         # A retry of a letter already written is answered with it, even if, say, its case has
-        # been withdrawn since: the writer's first submission counted.
+        # been withdrawn since: the writer's first submission counted. The key is bound to the
+        # letter, so only the very same submission finds it: no probe learns anything.
         if find_by_idempotency_key(idempotency_key) is not None:
             return None
         raise DraftError(errors)

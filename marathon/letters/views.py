@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from marathon.kinds import KIND_NAMES
 from marathon.letters import privacy
@@ -31,6 +32,7 @@ from marathon.letters.context import (
 from marathon.letters.forms import WriteForm
 from marathon.letters.pdf import ensure_letter_pdf
 from marathon.letters.service import (
+    IDEMPOTENCY_KEY_PATTERN,
     DraftError,
     LetterDraft,
     letter_by_token,
@@ -39,9 +41,14 @@ from marathon.letters.service import (
     validate_draft,
     write_letter,
 )
+from marathon.letters.storage import LetterGone
 
 blueprint = Blueprint("letters", __name__, template_folder="templates")
 
+SUBMISSION_ID_MESSAGE = _l(
+    "This form was changed or is damaged, so your letter was not saved. Please reload the page "
+    "and write it again."
+)
 PREVIEW_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
     "frame-ancestors 'self'"
@@ -84,6 +91,9 @@ def write(slug: str) -> Any:
         form.paper.data = session.get("paper") or default_paper()
         return _form_page(case, kind, language, form, event)
 
+    submission_id = form.submission_id.data or ""
+    if submission_id and not IDEMPOTENCY_KEY_PATTERN.match(submission_id):
+        abort(400, description=str(SUBMISSION_ID_MESSAGE))
     form_valid = form.validate_on_submit()
     draft = normalise_draft(_draft_from_form(case.slug, kind, language, form))
     problems = validate_draft(draft, case)
@@ -93,7 +103,7 @@ def write(slug: str) -> Any:
     limited = throttle_writing()
     if limited is not None:
         return limited
-    key = f"form:{form.submission_id.data or uuid.uuid4().hex}"
+    key = f"form:{submission_id or uuid.uuid4().hex}"
     try:
         letter, _created = write_letter(
             draft,
@@ -149,7 +159,10 @@ def pdf(token: str) -> Response:
     letter = letter_by_token(token)
     if letter is None or letter.purged_at is not None:
         abort(404)
-    data = ensure_letter_pdf(letter)
+    try:
+        data = ensure_letter_pdf(letter)
+    except LetterGone:
+        abort(404)  # deleted while it rendered: nothing was kept
     response = Response(data, mimetype="application/pdf")
     disposition = "attachment" if request.args.get("download") else "inline"
     response.headers["Content-Disposition"] = f'{disposition}; filename="letter-{letter.code}.pdf"'
@@ -163,7 +176,7 @@ def delete(token: str) -> Response:
     letter = letter_by_token(token)
     if letter is None:
         abort(404)
-    privacy.erase_letter(letter)
+    privacy.erase_letter(letter.id)
     flash(_("Your letter was deleted: your name, town and text are gone."), "success")
     return redirect(url_for("letters.private", token=token))
 

@@ -9,6 +9,7 @@ from sqlalchemy import Date, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marathon.extensions import db
+from marathon.models_base import BigCount
 
 CHANNELS = ("online", "handwritten")
 
@@ -74,7 +75,8 @@ class TallyCount(db.Model):
     event_id: Mapped[int] = mapped_column(Integer, default=0, index=True)
     group_id: Mapped[int] = mapped_column(Integer, default=0, index=True)
     day: Mapped[date] = mapped_column(Date)
-    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    # 64 bits: no sum of letters and bounded report files can reach it (32 bits could).
+    quantity: Mapped[int] = mapped_column(BigCount, default=0)
 
 
 # Dimension name -> its column in ``tally_count``, in the order reports offer them.
@@ -109,4 +111,4 @@ class TallyRollup(db.Model):
     edition: Mapped[int] = mapped_column(Integer)
     dimension: Mapped[str] = mapped_column(String(12))
     key: Mapped[str] = mapped_column(String(20))
-    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    quantity: Mapped[int] = mapped_column(BigCount, default=0)
