@@ -81,8 +81,7 @@ def board_data(event: Event) -> dict[str, Any]:
                 "person": case.person,
                 "total": per_case.get(case.id, 0),
                 "kinds": {
-                    kind: sum(by_case_kind.get((case.id, kind), {}).values())
-                    for kind in KIND_NAMES
+                    kind: sum(by_case_kind.get((case.id, kind), {}).values()) for kind in KIND_NAMES
                 },
                 "online": sum(
                     by_case_kind.get((case.id, kind), {}).get("online", 0) for kind in KIND_NAMES
