@@ -55,6 +55,7 @@ class Kind:
     body_limit: int  # characters of the editable body
     hint: str = ""  # lazy: what it is, on the page where volunteers choose
     personal_hint: str = ""  # lazy: what the personal sentence is for, in this kind's voice
+    page_budget: str = ""  # lazy: how much paper the message may fill ("two pages")
 
     @property
     def to_authority(self) -> bool:
@@ -76,70 +77,72 @@ KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
         Kind(
-            "appeal",
-            _l("Appeal letter"),
-            _l("Appeal letters"),
-            AUTHORITY,
-            FORMAL,
-            "letter",
-            APPEAL_ADDRESSEE,
-            "appeal_body",
-            "appeal",
-            4000,
-            _l(
+            name="appeal",
+            label=_l("Appeal letter"),
+            plural=_l("Appeal letters"),
+            recipient=AUTHORITY,
+            voice=FORMAL,
+            paper="letter",
+            destination=APPEAL_ADDRESSEE,
+            mailed_text="appeal_body",
+            layout="appeal",
+            body_limit=4000,
+            hint=_l(
                 "A letter to the official who can act, asking for what the case needs. "
                 "Printed on A4 or US Letter, ready for a window envelope."
             ),
-            _l(
-                "Introduce yourself to the authority: who you are and why this case matters to you."
-            ),
+            personal_hint=_INTRODUCE_YOURSELF,
+            page_budget=_l("two pages"),
         ),
         Kind(
-            "postcard",
-            _l("Appeal postcard"),
-            _l("Appeal postcards"),
-            AUTHORITY,
-            FORMAL,
-            "postcard",
-            APPEAL_ADDRESSEE,
-            "postcard_appeal",
-            "postcard",
-            600,
-            _l(
+            name="postcard",
+            label=_l("Appeal postcard"),
+            plural=_l("Appeal postcards"),
+            recipient=AUTHORITY,
+            voice=FORMAL,
+            paper="postcard",
+            destination=APPEAL_ADDRESSEE,
+            mailed_text="postcard_appeal",
+            layout="postcard",
+            body_limit=600,
+            hint=_l(
                 "A short appeal to the authority on an A6 postcard, with the case's picture on "
                 "the front. Post it with a stamp."
             ),
-            _l(
-                "Introduce yourself to the authority: who you are and why this case matters to you."
+            personal_hint=_INTRODUCE_YOURSELF,
+            page_budget=_l("the back of one postcard"),
+        ),
+        Kind(
+            name="card",
+            label=_l("Card of solidarity"),
+            plural=_l("Cards of solidarity"),
+            recipient=PERSON,
+            voice=PERSONAL,
+            paper="card",
+            destination=CARD_ADDRESS,
+            mailed_text="card_message",
+            layout="card",
+            body_limit=1200,
+            hint=_l("A warm message to the person, to show they are not alone."),
+            personal_hint=_OWN_WORDS,
+            page_budget=_l("one card"),
+        ),
+        Kind(
+            name="solidarity_postcard",
+            label=_l("Postcard of solidarity"),
+            plural=_l("Postcards of solidarity"),
+            recipient=PERSON,
+            voice=PERSONAL,
+            paper="postcard",
+            destination=CARD_ADDRESS,
+            mailed_text="card_message",
+            layout="postcard",
+            body_limit=600,
+            hint=_l(
+                "An A6 postcard of solidarity to the person, with the case's picture on the front."
             ),
-        ),
-        Kind(
-            "card",
-            _l("Card of solidarity"),
-            _l("Cards of solidarity"),
-            PERSON,
-            PERSONAL,
-            "card",
-            CARD_ADDRESS,
-            "card_message",
-            "card",
-            1200,
-            _l("A warm message to the person, to show they are not alone."),
-            _OWN_WORDS,
-        ),
-        Kind(
-            "solidarity_postcard",
-            _l("Postcard of solidarity"),
-            _l("Postcards of solidarity"),
-            PERSON,
-            PERSONAL,
-            "postcard",
-            CARD_ADDRESS,
-            "card_message",
-            "postcard",
-            600,
-            _l("An A6 postcard of solidarity to the person, with the case's picture on the front."),
-            _OWN_WORDS,
+            personal_hint=_OWN_WORDS,
+            page_budget=_l("the back of one postcard"),
         ),
     )
 }

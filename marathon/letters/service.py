@@ -26,6 +26,7 @@ from marathon.kinds import KIND_NAMES, KINDS
 from marathon.letters.content import aware_utc, local_day
 from marathon.letters.models import PAPER_SIZES, WINDOW_SIDES, Letter
 from marathon.prepared import PreparedStatement, db_datetime, raw_connection
+from marathon.render.templating import message_fits
 from marathon.tally.service import add_to_tally
 
 # Limits that keep a letter printable on one or two pages and a card on one.
@@ -38,6 +39,7 @@ LIMITS = {
 }
 MIN_BODY = 20
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
+_BLANK_RUNS = re.compile(r"\n{3,}")
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,80}$")
 
 
@@ -156,6 +158,16 @@ def validate_draft(draft: LetterDraft, case: Case | CaseFacts | None) -> dict[st
                 limit=body_limit,
             )
         )
+    elif "kind" not in errors and not message_fits(
+        draft.kind, draft.language, (draft.personal_sentence, draft.body)
+    ):
+        errors["body"] = str(
+            _l(
+                "This message would not fit on %(budget)s, even in small print. Please shorten "
+                "it or join its short lines.",
+                budget=KINDS[draft.kind].page_budget,
+            )
+        )
     return errors
 
 
@@ -168,9 +180,17 @@ def normalise_draft(draft: LetterDraft) -> LetterDraft:
     draft.window = clean_text(draft.window)
     for name in ("sender_name", "sender_town", "sender_country"):
         setattr(draft, name, clean_text(getattr(draft, name)))
-    draft.personal_sentence = clean_text(draft.personal_sentence, multiline=True)
-    draft.body = clean_text(draft.body, multiline=True)
+    draft.personal_sentence = collapse_blank_lines(
+        clean_text(draft.personal_sentence, multiline=True)
+    )
+    draft.body = collapse_blank_lines(clean_text(draft.body, multiline=True))
     return draft
+
+
+def collapse_blank_lines(text: str) -> str:
+    """Lines without trailing spaces, and any run of blank lines as one paragraph break."""
+    lines = [line.rstrip() for line in text.split("\n")]
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
 
 
 def _new_code() -> str:

@@ -158,3 +158,95 @@ def address_size(
         if reserved + _height(box, step, lines, families) <= box.height_mm:
             return index
     return len(box.steps) - 1
+
+
+# --- the message: how big it prints, and whether it fits at all --------------------------------
+
+
+@dataclass(frozen=True)
+class TextStep:
+    """One text size of a message: points, line height, paragraph gap (em), the fixed parts.
+
+    ``opening_mm`` is the opening line (salutation or greeting) with its margins; ``sign_off_mm``
+    the closing formula, the room to sign by hand and the printed name.
+    """
+
+    size_pt: float
+    line_height: float
+    gap_em: float
+    opening_mm: float
+    sign_off_mm: float
+
+
+@dataclass(frozen=True)
+class MessageBox:
+    """Where a kind's message prints: its width and the height of all its pages together (mm)."""
+
+    width_mm: float
+    height_mm: float
+    steps: tuple[TextStep, ...]
+
+
+# The numbers of letter_templates/shared/{base,appeal,card,postcard}.css; change both together.
+MESSAGE_BOXES: dict[str, MessageBox] = {
+    # appeal.css: A4 text column 165 mm (25 + 20 mm margins); two pages of 260 mm less the
+    # letterhead, window, date and subject on page 1 (about 115 mm) and room for page breaks.
+    # 11 pt, line height 1.4, paragraphs 0.7 em apart; the sign-off keeps 20 mm to sign.
+    "appeal": MessageBox(165, 360, (TextStep(11, 1.4, 0.7, opening_mm=8.0, sign_off_mm=36.0),)),
+    # card.css: A5 landscape less its margins, 166 x 116 mm, one page. The greeting is 17 pt
+    # (14 pt in the smaller sizes) with 7 mm (5 mm) of margins; 11 mm to sign, then 13 pt.
+    "card": MessageBox(
+        166,
+        116,
+        (
+            TextStep(12.5, 1.45, 0.5, opening_mm=15.4, sign_off_mm=17.5),
+            TextStep(11, 1.45, 0.5, opening_mm=11.9, sign_off_mm=17.5),
+            TextStep(9.5, 1.45, 0.5, opening_mm=11.9, sign_off_mm=17.5),
+        ),
+    ),
+    # postcard.css: the message side, 63 x 86 mm; the opening is a paragraph of the message; the
+    # sign-off is a short closing line, 7 mm to sign and the printed name.
+    "postcard": MessageBox(
+        63,
+        86,
+        (
+            TextStep(8.5, 1.35, 0.45, opening_mm=5.4, sign_off_mm=17.0),
+            TextStep(7.5, 1.35, 0.45, opening_mm=4.8, sign_off_mm=16.0),
+            TextStep(6.5, 1.25, 0.45, opening_mm=3.9, sign_off_mm=15.0),
+        ),
+    ),
+}
+
+
+def paragraphs_of(text: str) -> list[list[str]]:
+    """A plain text's paragraphs (blank-line separated), each a list of its lines."""
+    blocks = [block for block in text.replace("\r\n", "\n").split("\n\n") if block.strip()]
+    return [[line for line in block.strip("\n").split("\n")] for block in blocks]
+
+
+def message_height(
+    layout: str, step: TextStep, texts: Iterable[str], *, rtl: bool = False
+) -> float:
+    """The height in mm the message's texts take at ``step``, opening and sign-off included."""
+    box = MESSAGE_BOXES[layout]
+    families = ("naskh", "serif") if rtl else ("serif", "naskh")
+    line_mm = step.size_pt * step.line_height * PT
+    gap_mm = step.gap_em * step.size_pt * PT
+    height = step.opening_mm + step.sign_off_mm
+    for text in texts:
+        for paragraph in paragraphs_of(text):
+            lines = sum(
+                wrapped_lines(line, box.width_mm, step.size_pt, families) for line in paragraph
+            )
+            height += lines * line_mm + gap_mm
+    return height
+
+
+def message_step(layout: str, texts: Iterable[str], *, rtl: bool = False) -> int | None:
+    """The index of the largest text size at which the message fits its pages, None if none does."""
+    box = MESSAGE_BOXES[layout]
+    texts = list(texts)
+    for index, step in enumerate(box.steps):
+        if message_height(layout, step, texts, rtl=rtl) <= box.height_mm:
+            return index
+    return None

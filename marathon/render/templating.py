@@ -26,6 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from marathon.kinds import KINDS, Kind
+from marathon.render import fitting
 from marathon.render.content import LetterContent
 from marathon.render.fitting import address_size
 from marathon.render.paths import templates_dir
@@ -39,7 +40,7 @@ WINDOW_SIDES = ("left", "right")
 # Keyed by the kind's paper; characters of salutation + body + personal sentence. The form's
 # limits (the kind's body_limit, 400 for the personal sentence) keep the largest allowed text
 # legible, on one page, in the "l" size.
-TEXT_SIZE_STEPS = {"card": (700, 1100), "postcard": (500, 750)}
+TEXT_SIZE_NAMES = ("s", "m", "l")  # the size-* classes of card.css and postcard.css
 
 _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 _envs: dict[Path, SandboxedEnvironment] = {}
@@ -186,12 +187,22 @@ def letter_date(day: date, language: str, paper: str) -> str:
 
 
 def text_size(content: LetterContent) -> str:
-    """``s``, ``m`` or ``l``: how long the message is, for the fixed-size card and postcard."""
-    steps = TEXT_SIZE_STEPS.get(_kind(content).paper)
-    if steps is None:
-        return "s"
-    length = len(content.salutation) + len(content.body) + len(content.personal_sentence)
-    return "s" if length <= steps[0] else "m" if length <= steps[1] else "l"
+    """``s``, ``m`` or ``l``: the largest type at which the message fits its card or postcard.
+
+    Measured in lines, not characters (forty short lines need more room than one long one); a
+    message that fits at no size is refused by the form (:func:`message_fits`).
+    """
+    layout = _kind(content).layout
+    texts = (content.salutation, content.personal_sentence, content.body)
+    step = fitting.message_step(layout, texts, rtl=text_direction(content.language) == "rtl")
+    return TEXT_SIZE_NAMES[min(step if step is not None else 99, len(TEXT_SIZE_NAMES) - 1)]
+
+
+def message_fits(kind_name: str, language: str, texts: tuple[str, ...]) -> bool:
+    """Whether a message (opening, personal sentence, body) fits the kind's page budget."""
+    layout = KINDS[kind_name].layout
+    rtl = text_direction(language) == "rtl"
+    return fitting.message_step(layout, texts, rtl=rtl) is not None
 
 
 def window_side(content: LetterContent) -> str:
