@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from babel import Locale, UnknownLocaleError
 from flask_babel import gettext
 
 from marathon.kinds import KINDS, VOLUNTEER_TEXT_FIELDS
+from marathon.render import fitting
 
 PHOTO_TYPES = {
     ".jpg": "image/jpeg",
@@ -45,10 +45,8 @@ TEXT_FIELDS = (
     "postcard_appeal",
     "card_message",
 )
-# An appeal's window holds the addressee in at most this many lines of about this many characters
-# (85 x 45 mm window, 10.5 pt, under the sender's return line; the right window is wider).
-WINDOW_MAX_LINES = 6
-WINDOW_LINE_CHARS = 42
+# Every window the app prints an address in, and the postcard's address side.
+WINDOW_BOXES = ("a4-left", "a4-right", "letter-left", "letter-right", "postcard")
 TEXT_REQUIRED = ("title", "summary", "story", "ask", "card_rules")
 MAX_LENGTHS = {"slug": 80, "person": 200, "photo": 200, "photo_credit": 300, "source": 500}
 SUMMARY_MAX = 200
@@ -221,30 +219,49 @@ def read_address(
     }
 
 
-def window_lines(address: dict[str, Any]) -> int:
-    """How many printed lines the address takes in a letter's window once long lines wrap."""
-    head = " ".join(part for part in (address.get("title", ""), address.get("name", "")) if part)
-    lines = [line for line in (head, *address.get("address_lines", ()), "COUNTRY") if line]
-    return sum(max(1, math.ceil(len(line) / WINDOW_LINE_CHARS)) for line in lines)
+def address_lines(address: dict[str, Any]) -> list[str]:
+    """The lines an address prints in a window: title, name, street lines, country."""
+    country = address.get("country", "")
+    lines = [address.get("title", ""), address.get("name", ""), *address.get("address_lines", ())]
+    # The country prints as its name in the letter's language: the longest of ours stands in.
+    longest = max((name for name in _country_names(country)), key=len, default=country)
+    return [line for line in (*lines, longest.upper()) if line]
+
+
+def _country_names(code: str) -> list[str]:
+    names = []
+    for language in ("fr", "en", "es", "nl", "de", "ar"):
+        try:
+            names.append(Locale.parse(language).territories.get(code, code))
+        except (UnknownLocaleError, ValueError):
+            continue
+    return names
 
 
 def check_window_fit(
     address: dict[str, Any] | None, name: str, path: Path, errors: Collector
 ) -> None:
-    """Refuse an address that would not fit an envelope's window, even wrapped."""
+    """Refuse an address that would not fit a letter's window or a postcard, even wrapped small.
+
+    Measured with the fonts the PDF embeds (marathon/render/fitting.py), in every window the
+    app prints (A4 and US Letter, left and right) with the longest return line the form allows.
+    """
     if not address:
         return
-    needed = window_lines(address)
-    if needed > WINDOW_MAX_LINES:
+    lines = address_lines(address)
+    too_long = [
+        box
+        for box in WINDOW_BOXES
+        if not fitting.address_fits(box, lines, return_line=fitting.LONGEST_RETURN_LINE)
+    ]
+    if too_long:
         errors.add(
             path,
             name,
             _(
-                "the address takes %(lines)s lines once wrapped; an envelope window holds "
-                "%(max)s lines of about %(chars)s characters: shorten it",
-                lines=needed,
-                max=WINDOW_MAX_LINES,
-                chars=WINDOW_LINE_CHARS,
+                "the address does not fit an envelope's window (%(windows)s), even wrapped in "
+                "small print: shorten its lines or use fewer",
+                windows=", ".join(too_long),
             ),
         )
 

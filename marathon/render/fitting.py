@@ -250,3 +250,21 @@ def message_step(layout: str, texts: Iterable[str], *, rtl: bool = False) -> int
         if message_height(layout, step, texts, rtl=rtl) <= box.height_mm:
             return index
     return None
+
+
+# A long sender's return line (name, town and country of about 30 characters each): what a
+# case's address must leave room for in a window. Longer ones make the address print smaller.
+LONGEST_RETURN_LINE = "Marie-Christine Dupont-Lefebvre · Saint-Rémy-de-Provence · France"
+
+
+def address_fits(box_name: str, lines: Iterable[str], *, return_line: str = "") -> bool:
+    """Whether ``lines`` fit the box at its smallest type size (wrapped, never cut)."""
+    box = BOXES[box_name]
+    lines = [line for line in lines if line]
+    step = box.steps[-1]
+    reserved = 0.0
+    if box.return_line and return_line:
+        count = wrapped_lines(return_line, box.width_mm, RETURN_LINE.size_pt, ("sans", "naskh"))
+        reserved = count * RETURN_LINE.size_pt * RETURN_LINE.line_height * PT
+        reserved += RETURN_LINE_EXTRA_MM
+    return reserved + _height(box, step, lines, ("serif", "naskh")) <= box.height_mm
