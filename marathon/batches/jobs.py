@@ -17,11 +17,21 @@ Why one ZIP on disk: it is the batch's single artefact (``Batch.file_path``). De
 retention purge does) deletes every printed name at once, and "download all" is that file.
 Each file is served from it on its own.
 
+A letter that fails to render is named with its cause in the batch's error (the others are
+rendered and kept; see :mod:`marathon.batches.rendering`). A full disk fails the batch saying so;
+nothing half-written is ever presented as done (temp names, renamed when whole).
+
+A letter deleted while the batch is made: if it was deleted before its row was read, it is left
+out; after, the files made hold it, so the final transaction withdraws them at once (see
+:mod:`marathon.batches.withdrawal`). ``Batch.letter_ids`` of a finished batch are the letters
+its files hold.
+
 Errors recorded in the database and logs name ids and exception types, never personal data.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -39,11 +49,13 @@ from sqlalchemy import select, update
 
 from marathon.batches.models import Batch
 from marathon.batches.plan import Piece
-from marathon.batches.rendering import LetterFailed, render_missing
+from marathon.batches.rendering import LetterFailed, LettersFailed, cause_of, render_missing
+from marathon.batches.withdrawal import purged_among, withdraw_own_files
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.kinds import KINDS
 from marathon.letters.models import Letter
+from marathon.letters.storage import is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +76,7 @@ class _Run:
     paper: str
     filters: dict[str, Any]
     letter_ids: list[int]
+    included: list[int] = field(default_factory=list)  # the letters the files hold
     done: int = 0
     total: int = 0
     last_write: float = field(default_factory=time.monotonic)
@@ -112,8 +125,9 @@ def build_batch(batch_id: int) -> None:
         for entry in entries:
             entry["path"] = relative
         pages = sum(entry["pages"] for entry in entries)
-        _update(
+        _finish(
             run,
+            final,
             status="done",
             done=run.total,
             total=run.total,
@@ -121,6 +135,7 @@ def build_batch(batch_id: int) -> None:
             files=entries,
             file_path=relative,
             file_size=final.stat().st_size,
+            letter_ids=run.included,
             finished_at=datetime.now(UTC),
             heartbeat_at=datetime.now(UTC),
             error=None,
@@ -133,8 +148,45 @@ def build_batch(batch_id: int) -> None:
     except Exception as exc:
         db.session.rollback()
         _remove_own(run)
-        log.exception("batch %s attempt %s failed", batch_id, run.attempt)
+        if isinstance(exc, LettersFailed | LetterFailed):
+            log.warning("batch %s attempt %s failed: %s", batch_id, run.attempt, exc)
+        else:
+            log.exception("batch %s attempt %s failed", batch_id, run.attempt)
         _record_failure(run, exc)
+        if is_disk_full(exc) or getattr(exc, "disk_full", False):
+            # Said as the system said it, so a page that ran the job (eager mode) answers 503.
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from exc
+        raise
+
+
+def _finish(run: _Run, final: Path, **values: Any) -> None:
+    """Record the batch done, unless a letter its files hold was deleted since its row was read:
+    then its files are deleted in the same transaction (the batch is withdrawn).
+
+    The batch's row is updated (locked) first and the letters checked after: a deletion that
+    committed before this check is seen here; one that comes later waits for this transaction,
+    then finds the batch done and withdraws it (:mod:`marathon.batches.withdrawal`).
+    """
+    begin_write()
+    try:
+        result = db.session.execute(
+            update(Batch)
+            .where(
+                Batch.id == run.batch_id,
+                Batch.attempts == run.attempt,
+                Batch.status == "running",
+            )
+            .values(**values)
+        )
+        if result.rowcount == 0:
+            raise Superseded(run.batch_id)
+        deleted = purged_among(run.included)
+        if deleted:
+            withdraw_own_files(run.batch_id, final)
+            log.info("batch %s: %s letters deleted while it was made", run.batch_id, len(deleted))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
         raise
 
 
@@ -165,11 +217,16 @@ def _claim(batch_id: int) -> _Run | None:
     return run
 
 
+def failure_message(batch_id: int, attempt: int, exc: BaseException) -> str:
+    """The batch's error: what failed, for which letters and why (ids and causes only)."""
+    message = f"{type(exc).__name__} (batch {batch_id}, attempt {attempt})"
+    if isinstance(exc, LettersFailed | LetterFailed):
+        return f"{message}: {exc}"
+    return f"{message}: {cause_of(exc)}" if isinstance(exc, OSError) else message
+
+
 def _record_failure(run: _Run, exc: BaseException) -> None:
-    message = f"{type(exc).__name__} (batch {run.batch_id}, attempt {run.attempt})"
-    failing = getattr(exc, "letter_id", None)
-    if failing is not None:
-        message += f", letter id {failing}"
+    message = failure_message(run.batch_id, run.attempt, exc)
     try:
         begin_write()
         db.session.execute(
@@ -291,6 +348,7 @@ def _assemble(run: _Run, work: Path) -> list[dict[str, Any]]:
     from marathon.batches.plan import destinations, plan_files
 
     pieces = list(_rows(run.letter_ids))
+    run.included = [piece.id for piece in pieces]
     for piece in pieces:
         if piece.kind not in KINDS:
             raise LetterFailed(piece.id, "unknown kind")

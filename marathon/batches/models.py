@@ -12,6 +12,9 @@ from marathon.extensions import db
 from marathon.models_base import utcnow
 
 BATCH_STATUSES = ("queued", "running", "done", "failed", "printed", "sent")
+# Why a finished batch's files were deleted (see marathon/batches/withdrawal.py): a writer deleted
+# a letter in it, or its letters' retention period is over.
+WITHDRAWN_REASONS = ("deleted", "retention")
 
 
 class Batch(db.Model):
@@ -43,6 +46,12 @@ class Batch(db.Model):
     # "country", "sheets", "grams", "per_item", "languages", "file", "postage"}]}.
     files: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+    # Set when the batch's files were deleted because they printed a letter that is gone (the
+    # batch keeps its status, counts and list of files; its downloads answer 410 and say why).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(20))
+    # The letters the batch prints, frozen when it starts; once done, the letters its files hold
+    # (a letter deleted before the files were made is left out).
     letter_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("group.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -13,6 +13,7 @@ from marathon.batches.service import (
     filter_key,
     start_once,
 )
+from marathon.batches.withdrawal import remaining_letter_ids
 from marathon.database import begin_write
 
 
@@ -36,9 +37,16 @@ def mark_batch(batch: Batch, status: str) -> Batch:
 
 
 def reprint_batch(batch: Batch, user: Any = None) -> Batch:
-    """A new batch of the same letters (printed or not): the same file, made again."""
+    """A new batch of the same letters (printed or not): the same files, made again.
+
+    Letters deleted since are left out: this is also "rebuild without the deleted letters" for
+    a batch whose files were withdrawn.
+    """
     if batch.status not in FINISHED and batch.status != "failed":
         raise BatchError(_l("This batch is still being made: wait for it to finish."))
+    letter_ids = remaining_letter_ids(batch.letter_ids or ())
+    if not letter_ids:
+        raise BatchError(_l("Every letter of this batch was deleted: there is nothing to print."))
     key = filter_key(batch.product, batch.paper, {"reprint_of": batch.id})
     return start_once(
         key,
@@ -49,9 +57,9 @@ def reprint_batch(batch: Batch, user: Any = None) -> Batch:
             filter_key=key,
             status="queued",
             done=0,
-            total=len(batch.letter_ids or ()),
+            total=len(letter_ids),
             attempts=0,
-            letter_ids=list(batch.letter_ids or ()),
+            letter_ids=letter_ids,
             group_id=batch.group_id,
             created_by_id=getattr(user, "id", None),
         ),

@@ -256,6 +256,8 @@ def _queue_build(batch: Batch, *, replace: bool = False) -> None:
     try:
         enqueue(BUILD_TASK, batch.id, job_id=job_id_for(batch.id), timeout=timeout, replace=replace)
     except (RedisError, OSError) as exc:
+        if current_app.config.get("JOBS_EAGER"):
+            raise  # the job ran here and failed (a full disk): it recorded why itself
         # The queue is unreachable: the batch says so, and its Retry button queues it again.
         current_app.logger.warning("batch %s: the job queue could not be reached", batch.id)
         begin_write()
@@ -338,8 +340,10 @@ def storage_dir() -> Path:
 
 
 def ready_file(batch: Batch) -> Path | None:
-    """The batch's finished file (the ZIP of its files), only if done and whole."""
+    """The batch's finished file (the ZIP of its files), only if done, whole and not withdrawn."""
     if batch.status not in FINISHED or not batch.file_path or batch.file_size is None:
+        return None
+    if batch.withdrawn_at is not None:
         return None
     path = Path(current_app.config["STORAGE_DIR"]) / batch.file_path
     try:
@@ -364,4 +368,28 @@ def status_payload(batch: Batch) -> dict[str, Any]:
         "error": batch.error,
         "ready": ready_file(batch) is not None,
         "stale": is_stale(batch),
+        "withdrawn": batch.withdrawn_reason if batch.withdrawn_at is not None else None,
     }
+
+
+def failure_hint(batch: Batch) -> str | None:
+    """What to do about a failed batch, when its error says (the error names ids and causes)."""
+    error = batch.error or ""
+    if batch.status != "failed" or not error:
+        return None
+    if "ENOSPC" in error or "EDQUOT" in error:
+        return str(
+            _l(
+                "The server's storage was full. Nothing was lost: the letters rendered so far "
+                "are kept. Free some space (or ask the administrator to), then press Retry."
+            )
+        )
+    if "letter id" in error:
+        return str(
+            _l(
+                "The letters named below could not be made; the others are ready and kept. "
+                "Press Retry to try again: if the same letters fail, tell the administrator "
+                "their ids."
+            )
+        )
+    return None

@@ -30,6 +30,7 @@ from marathon.batches import files as batch_files
 from marathon.batches import printing, service
 from marathon.batches.forms import ActionForm, BatchForm
 from marathon.batches.models import Batch
+from marathon.batches.withdrawal import withdrawal_summary
 from marathon.extensions import db
 from marathon.kinds import KINDS
 
@@ -69,8 +70,28 @@ STATUS_LABELS = {
 }
 
 
+WITHDRAWN_MESSAGES = {
+    "deleted": _l(
+        "The files of this batch were withdrawn: a letter in them was deleted by its writer, and "
+        "the files printed the writer's name. Open the batch's page to rebuild it without the "
+        "deleted letters."
+    ),
+    "retention": _l(
+        "The files of this batch were deleted: the letters' retention period is over, and their "
+        "writers' names may no longer be kept."
+    ),
+}
+
+
 def _batch(batch_id: int) -> Batch:
     return group_object_or_404(Batch, batch_id)
+
+
+def _refuse_if_withdrawn(batch: Batch) -> None:
+    """410 Gone, saying why, for the downloads of a batch whose files were withdrawn."""
+    if batch.withdrawn_at is not None:
+        reason = batch.withdrawn_reason if batch.withdrawn_reason in WITHDRAWN_MESSAGES else None
+        abort(410, description=str(WITHDRAWN_MESSAGES[reason or "deleted"]))
 
 
 def _choices(form: BatchForm) -> None:
@@ -175,6 +196,8 @@ def detail(batch_id: int) -> str:
         can_retry=service.can_retry(batch),
         files=batch_files.batch_files(batch),
         is_zip=batch_files.is_zip(batch),
+        withdrawal=withdrawal_summary(batch),
+        failure_hint=service.failure_hint(batch),
         stock=_stocks()[batch.paper if batch.paper in service.PAPERS else "a4"],
         form=ActionForm(),
     )
@@ -194,6 +217,7 @@ def status(batch_id: int) -> Any:
 def download(batch_id: int) -> Any:
     """Every file of the batch, as one ZIP (one PDF for batches made before files were split)."""
     batch = _batch(batch_id)
+    _refuse_if_withdrawn(batch)
     path = service.ready_file(batch)
     if path is None:
         abort(409, description=_("This batch is not finished yet: its file is not ready."))
@@ -217,6 +241,7 @@ def download(batch_id: int) -> Any:
 def download_file(batch_id: int, index: int) -> Any:
     """One file of the batch, checked whole against its recorded size."""
     batch = _batch(batch_id)
+    _refuse_if_withdrawn(batch)
     opened = batch_files.open_file(batch, index)
     if opened is None:
         if batch.status in service.FINISHED and index >= len(batch.files or ()):
@@ -278,7 +303,7 @@ def retry(batch_id: int) -> Any:
 @blueprint.route("/batches/<int:batch_id>/reprint", methods=["POST"])
 @staff_required
 def reprint(batch_id: int) -> Any:
-    """A new batch of the same letters, even if they were printed."""
+    """A new batch of the same letters, even if they were printed (deleted letters left out)."""
     batch = _action(batch_id)
     try:
         again = printing.reprint_batch(batch, current_user)

@@ -8,19 +8,26 @@ from sqlalchemy import select
 
 from marathon.extensions import db
 from marathon.letters.models import Letter
+from marathon.letters.storage import LetterGone
 
 log = logging.getLogger(__name__)
 SWEEP_CHUNK = 50
 
 
 def render_letter(letter_id: int) -> None:
-    """Render a letter's PDF once and keep it until it is printed (idempotent)."""
+    """Render a letter's PDF once and keep it until it is printed (idempotent).
+
+    A letter deleted before or while it renders gets no PDF (nothing to do, no error).
+    """
     from marathon.letters.pdf import ensure_letter_pdf
 
     letter = db.session.get(Letter, letter_id)
     if letter is None or letter.purged_at is not None:
         return
-    ensure_letter_pdf(letter)
+    try:
+        ensure_letter_pdf(letter)
+    except LetterGone:
+        log.info("letter %s was deleted while it rendered: no PDF kept", letter_id)
 
 
 def render_pending_letters() -> int:

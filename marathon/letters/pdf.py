@@ -2,39 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from pypdf import PdfReader
-
-from marathon.database import begin_write
-from marathon.extensions import db
 from marathon.letters.models import Letter
-from marathon.letters.storage import (
-    letter_pdf_relative_path,
-    storage_root,
-    stored_pdf,
-    write_atomically,
-)
+from marathon.letters.storage import store_letter_pdf, stored_pdf
 
 
 def ensure_letter_pdf(letter: Letter) -> bytes:
-    """The letter's PDF bytes, rendering and storing them if they are not on disk yet."""
+    """The letter's PDF bytes, rendering and storing them if they are not on disk yet.
+
+    :class:`marathon.letters.storage.LetterGone` if the letter is deleted meanwhile: nothing is
+    kept (see :func:`marathon.letters.storage.store_letter_pdf`).
+    """
     from marathon.letters.content import letter_content
     from marathon.render.letters import render_letter_pdf
 
     existing = stored_pdf(letter)
     if existing is not None:
-        return existing.read_bytes()
+        try:
+            return existing.read_bytes()
+        except FileNotFoundError:
+            pass  # removed since (the letter deleted): rendering again finds out
     data = render_letter_pdf(letter_content(letter))
-    relative = letter_pdf_relative_path(letter)
-    write_atomically(storage_root() / relative, data)
-    pages = len(PdfReader(storage_root() / relative).pages)
-    letter_id = letter.id
-    begin_write()
-    stored = db.session.get(Letter, letter_id)
-    if stored is not None:
-        stored.pdf_path = relative
-        stored.pdf_pages = pages
-        stored.rendered_at = datetime.now(UTC)
-    db.session.commit()
+    store_letter_pdf(letter.id, letter.code, data)
     return data
