@@ -14,8 +14,8 @@ def bulk_letters(app, world: dict, count: int) -> float:
     from sqlalchemy import DateTime, bindparam, select, text
 
     from marathon.cases.models import Case
+    from marathon.clock import today_local
     from marathon.database import begin_write
-    from marathon.events.clock import today_local
     from marathon.extensions import db
     from marathon.tally.service import add_to_tally
 

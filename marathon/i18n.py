@@ -7,6 +7,7 @@ from flask_babel import Babel
 from flask_login import current_user
 
 from marathon.kinds import KINDS
+from marathon.languages import text_direction
 
 # Languages a letter or a case text may be written in: wider than the interface's languages
 # (an Arabic appeal to the Saudi authorities, say).
@@ -20,7 +21,6 @@ LANGUAGE_NAMES = {
     "pl": "Polski",
     "mg": "Malagasy",
 }
-RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 
 
 def select_locale() -> str:
@@ -40,11 +40,6 @@ def select_locale() -> str:
 def select_timezone() -> str:
     """The section's time zone: dates of events and letters are shown in it."""
     return current_app.config["TIMEZONE"]
-
-
-def text_direction(language: str) -> str:
-    """``rtl`` for right-to-left languages, else ``ltr``."""
-    return "rtl" if language.split("_")[0] in RTL_LANGUAGES else "ltr"
 
 
 def init_i18n(app: Flask, babel: Babel) -> None:

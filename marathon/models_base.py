@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger
 from sqlalchemy.types import TypeDecorator
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC (stored naive-UTC on SQLite, aware on PostgreSQL)."""
-    return datetime.now(UTC)
 
 
 class BigCount(TypeDecorator):

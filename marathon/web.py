@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
@@ -95,16 +96,21 @@ def switch_language(code: str) -> Response:
     return redirect(target or url_for("cases.index"))
 
 
+EDITION_YEARS = range(2000, 2101)  # a plausible edition; an oversized integer would fail in SQL
+
+
 def edition_arg() -> int:
     """The edition (a year) asked for with ``?edition=``, else the current one.
 
-    A value that is not a plausible year is ignored: it could not name an edition, and an
-    oversized integer would fail in the database.
+    The one reading of ``?edition=`` on every page and API route: a value that is not a year in
+    :data:`EDITION_YEARS` is refused with a 400 that says what to write.
     """
-    value = request.args.get("edition", type=int)
-    if value is None or not 1900 <= value <= 9999:
+    raw = request.args.get("edition", "")
+    if not raw:
         return int(current_app.config["EDITION"])
-    return value
+    if not (raw.isascii() and raw.isdigit()) or int(raw) not in EDITION_YEARS:
+        abort(400, description=_("The edition must be a year, like %(year)s.", year=2025))
+    return int(raw)
 
 
 def wants_json() -> bool:

@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 
 from marathon.accounts.service import create_user
 from marathon.cases.models import Case
+from marathon.clock import today_local
 from marathon.events import service as events
-from marathon.events.clock import today_local
 from marathon.extensions import db
 from marathon.tally.service import add_to_tally
 

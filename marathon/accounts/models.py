@@ -8,8 +8,8 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from marathon.clock import utcnow
 from marathon.extensions import db
-from marathon.models_base import utcnow
 
 ROLES = ("admin", "coordinator")
 

@@ -20,6 +20,15 @@ LANGUAGE_PARAMETER = {
 }
 
 
+# One rule for ``?edition=`` on every route (marathon.web.edition_arg): a year, else a 400.
+EDITION_PARAMETER = {
+    "name": "edition",
+    "in": "query",
+    "description": "The edition (a year); the current one when left out",
+    "schema": {"type": "integer", "minimum": 2000, "maximum": 2100},
+}
+
+
 def _error_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": ERROR}}}
 
@@ -172,7 +181,7 @@ PATHS: dict[str, Any] = {
             "summary": "The edition's cases, with their languages and kinds",
             "parameters": [
                 LANGUAGE_PARAMETER,
-                {"name": "edition", "in": "query", "schema": {"type": "integer"}},
+                EDITION_PARAMETER,
             ],
             "responses": {
                 "200": {
@@ -191,7 +200,8 @@ PATHS: dict[str, Any] = {
                             }
                         }
                     },
-                }
+                },
+                "400": _error_response("The edition is not a year"),
             },
         }
     },
@@ -259,14 +269,15 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "getTotals",
             "summary": "The edition's totals, overall and per case",
-            "parameters": [{"name": "edition", "in": "query", "schema": {"type": "integer"}}],
+            "parameters": [EDITION_PARAMETER],
             "responses": {
                 "200": {
                     "description": "Totals",
                     "content": {
                         "application/json": {"schema": {"$ref": "#/components/schemas/Totals"}}
                     },
-                }
+                },
+                "400": _error_response("The edition is not a year"),
             },
         }
     },

@@ -8,9 +8,9 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from marathon.api.openapi import openapi_document
+from marathon.countries import country_name
 from marathon.extensions import csrf
 from marathon.json_input import JSONInputError, parse_json
-from marathon.letters.content import country_name
 from marathon.letters.service import (
     IDEMPOTENCY_KEY_PATTERN,
     DraftError,

@@ -13,7 +13,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ from marathon.batches.pdfstream import PageSizeError, PdfStreamWriter, check_siz
 from marathon.batches.plan import Envelope, Piece, PrintFile
 from marathon.batches.postage import Postage, Rates, RatesError, Weight, load_rates, postage_for
 from marathon.batches.rendering import LetterFailed
+from marathon.clock import today_local
 from marathon.kinds import KINDS
 
 log = logging.getLogger(__name__)
@@ -94,9 +95,7 @@ class Context:
 
 
 def _today() -> date:
-    from marathon.letters.content import local_day
-
-    return local_day(datetime.now(UTC))
+    return today_local()
 
 
 def _sync(output: Any) -> None:

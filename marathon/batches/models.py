@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from marathon.clock import utcnow
 from marathon.extensions import db
-from marathon.models_base import utcnow
 
 BATCH_STATUSES = ("queued", "running", "done", "failed", "printed", "sent")
 # Why a finished batch's files were deleted (see marathon/batches/withdrawal.py): a writer deleted

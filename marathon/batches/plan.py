@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marathon.batches.postage import Weight, estimate, mailed_alone, sheets_of
+from marathon.countries import country_name
 from marathon.kinds import KIND_NAMES
 from marathon.kinds import kind as kind_of
 
@@ -192,7 +193,7 @@ def destinations(case_ids: Iterable[int], language: str) -> tuple[Any, dict[int,
     from marathon.batches.labels import address_lines
     from marathon.cases.models import Case
     from marathon.extensions import db
-    from marathon.letters.content import case_destination, country_name
+    from marathon.letters.content import case_destination
 
     cases = {
         case.id: case for case in db.session.scalars(select(Case).where(Case.id.in_(set(case_ids))))

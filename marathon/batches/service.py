@@ -19,11 +19,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select, text, update
 
 from marathon.batches.models import Batch
+from marathon.clock import as_utc
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.jobs import enqueue
 from marathon.kinds import KIND_NAMES, KINDS, POSTCARD_KINDS
-from marathon.letters.content import aware_utc
 from marathon.letters.models import Letter
 
 # "letters": everything to post that the filters select, one file per kind and paper (see
@@ -278,7 +278,7 @@ def is_stale(
         return False
     now = now or datetime.now(UTC)
     moments = (batch.heartbeat_at, batch.started_at, batch.created_at)
-    last = next((aware_utc(moment) for moment in moments if moment is not None), None)
+    last = next((as_utc(moment) for moment in moments if moment is not None), None)
     if last is None or now - last < stale_after:
         return False
     from marathon.jobs import job_alive

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -17,9 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marathon.clock import utcnow
 from marathon.extensions import db
 from marathon.kinds import KIND_NAMES
-from marathon.models_base import utcnow
 
 LETTER_KINDS = KIND_NAMES  # batches still import this name; marathon.kinds is the home
 
@@ -37,6 +38,20 @@ OUTCOME_KINDS = (
     "worsened",
 )
 POSITIVE_OUTCOME_KINDS = frozenset(OUTCOME_KINDS) - {"no_change", "worsened"}
+# The one name of each outcome kind: the case page, the outcome editor and the good-news page.
+OUTCOME_LABELS = {
+    "released": _l("Released"),
+    "conditional_release": _l("Conditionally released"),
+    "acquitted": _l("Acquitted"),
+    "charges_dropped": _l("Charges dropped"),
+    "sentence_reduced": _l("Sentence reduced"),
+    "death_sentence_commuted": _l("Death sentence commuted"),
+    "investigation_opened": _l("Investigation opened"),
+    "conditions_improved": _l("Conditions improved"),
+    "law_changed": _l("Law changed"),
+    "no_change": _l("No change"),
+    "worsened": _l("Situation worsened"),
+}
 
 
 class Case(db.Model):

@@ -7,7 +7,6 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -21,9 +20,10 @@ from marathon.cases.loader import (
     read_themes,
 )
 from marathon.cases.models import Case, Outcome
+from marathon.clock import utcnow
+from marathon.countries import country_name
 from marathon.database import begin_write
 from marathon.extensions import db
-from marathon.models_base import utcnow
 
 __all__ = [
     "CaseFileError",
@@ -31,7 +31,6 @@ __all__ = [
     "LoadReport",
     "case_countries",
     "case_themes",
-    "country_name",
     "get_case",
     "list_cases",
     "load_cases",
@@ -246,15 +245,6 @@ def photo_path(case: Case) -> Path | None:
 def photo_mimetype(path: Path) -> str:
     """The media type of a case picture, from its (validated) suffix."""
     return PHOTO_TYPES.get(path.suffix.lower(), "application/octet-stream")
-
-
-def country_name(code: str, locale: str) -> str:
-    """The country's name in ``locale`` (Babel's territory names), or the code if unknown."""
-    try:
-        territories = Locale.parse(locale).territories
-    except (UnknownLocaleError, ValueError, TypeError):
-        territories = Locale("en").territories
-    return territories.get(code.upper(), code)
 
 
 _THEMES_CACHE: dict[Path, tuple[float, dict[str, dict[str, str]]]] = {}

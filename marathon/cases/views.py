@@ -6,39 +6,25 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask_babel import format_date, format_number, get_locale, ngettext
-from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
-from marathon.cases.models import Case
+from marathon.cases.models import OUTCOME_LABELS, Case
 from marathon.cases.service import (
     case_countries,
     case_themes,
-    country_name,
     get_case,
     list_cases,
     photo_mimetype,
     photo_path,
     theme_label,
 )
+from marathon.countries import country_name
 from marathon.kinds import kind_label, ordered
 from marathon.tally.service import case_total, case_totals
 
 blueprint = Blueprint("cases", __name__, template_folder="templates")
 
-OUTCOME_LABELS = {
-    "released": _l("Released"),
-    "conditional_release": _l("Conditionally released"),
-    "acquitted": _l("Acquitted"),
-    "charges_dropped": _l("Charges dropped"),
-    "sentence_reduced": _l("Sentence reduced"),
-    "death_sentence_commuted": _l("Death sentence commuted"),
-    "investigation_opened": _l("Investigation opened"),
-    "conditions_improved": _l("Conditions improved"),
-    "law_changed": _l("Law changed"),
-    "no_change": _l("No change"),
-    "worsened": _l("Situation worsened"),
-}
 # The picture may be an SVG: forbid anything active in it when opened on its own.
 PHOTO_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 

@@ -6,9 +6,9 @@ import hashlib
 
 from marathon.cases.models import Case
 from marathon.catalogue_admin.uploads import CheckedPhoto, remove_photo, store_photo
+from marathon.clock import utcnow
 from marathon.database import begin_write
 from marathon.extensions import db
-from marathon.models_base import utcnow
 
 
 def _bump_hash(case: Case, salt: str) -> None:

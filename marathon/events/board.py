@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from marathon.events.clock import as_utc
+from marathon.clock import as_utc
 from marathon.events.models import Event, HandCount
 from marathon.events.service import event_cases, event_tally, is_open
 from marathon.extensions import db

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marathon.clock import utcnow
 from marathon.extensions import db
-from marathon.models_base import utcnow
 
 
 class Group(db.Model):

@@ -14,8 +14,9 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from marathon.cases.models import Case
+from marathon.clock import as_utc, local_to_utc, today_local
+from marathon.codes import CODE_ALPHABET
 from marathon.database import begin_write
-from marathon.events.clock import as_utc, local_to_utc, today_local
 from marathon.events.models import Event, Group, HandCount
 from marathon.extensions import db
 from marathon.kinds import KIND_NAMES
@@ -23,8 +24,6 @@ from marathon.prepared import PreparedStatement, RawConnection, read_datetime
 from marathon.tally.models import TallyCount
 from marathon.tally.service import add_to_tally
 
-# No 0/O, 1/I/L: codes are read aloud in noisy rooms and typed on phones.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
 SESSION_KEY = "event_id"
 MAX_HAND_COUNT = 10_000

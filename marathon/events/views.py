@@ -30,9 +30,9 @@ from marathon.accounts.access import (
 )
 from marathon.accounts.models import User
 from marathon.cases.models import Case
+from marathon.clock import to_local
 from marathon.events import service
 from marathon.events.board import board_data, board_etag
-from marathon.events.clock import to_local
 from marathon.events.forms import EventForm, GroupForm, HandCountForm, JoinForm
 from marathon.events.models import Event
 from marathon.extensions import db

@@ -5,31 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from babel import Locale, UnknownLocaleError
 from flask import current_app
 
 from marathon.cases.models import Case
+from marathon.clock import local_day
+from marathon.countries import country_name
 from marathon.kinds import FORMAL, kind
 from marathon.letters.models import WINDOW_SIDES, Letter
 from marathon.render.content import Addressee, LetterContent
 
 if TYPE_CHECKING:
     from marathon.letters.service import LetterDraft
-
-
-def local_day(moment: datetime) -> Any:
-    """The calendar day of ``moment`` in the section's time zone (totals are by local day)."""
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
-
-
-def country_name(code: str, language: str) -> str:
-    """A country's name in ``language`` (Babel's territory names), the code if unknown."""
-    try:
-        return Locale.parse(language).territories.get(code.upper(), code)
-    except (UnknownLocaleError, ValueError, TypeError):
-        return code
 
 
 def case_destination(case: Case, kind_name: str, language: str) -> Addressee:
@@ -81,7 +67,7 @@ def letter_content(letter: Letter) -> LetterContent:
         language=letter.language,
         paper=letter.paper,
         code=letter.code,
-        written_on=local_day(aware_utc(letter.created_at)),
+        written_on=local_day(letter.created_at),
         case_slug=case.slug,
         case_edition=case.edition,
         person=case.person,
@@ -142,9 +128,3 @@ def default_body_for(case: Case, kind_name: str, language: str) -> str:
         country_name=country_name(case.country, language),
         case_text=texts.get(kind(kind_name).mailed_text, "") if _used == language else "",
     )
-
-
-def aware_utc(moment: datetime) -> datetime:
-    """``moment`` as an aware UTC datetime."""
-    # SQLite hands back naive datetimes; they were stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

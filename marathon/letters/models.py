@@ -8,8 +8,8 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marathon.cases.models import Case
+from marathon.clock import utcnow
 from marathon.extensions import db
-from marathon.models_base import utcnow
 
 LETTER_STATUSES = ("written", "printed", "sent")
 PAPER_SIZES = ("a4", "letter")

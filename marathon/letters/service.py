@@ -19,11 +19,12 @@ from sqlalchemy.exc import IntegrityError
 
 from marathon.cases.facts import CaseFacts, cached_suggestion, case_facts, suggested_body
 from marathon.cases.models import Case
+from marathon.clock import as_utc, local_day
+from marathon.codes import CODE_ALPHABET
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.jobs import request_sweep
 from marathon.kinds import KIND_NAMES, KINDS
-from marathon.letters.content import aware_utc, local_day
 from marathon.letters.models import PAPER_SIZES, WINDOW_SIDES, Letter
 from marathon.prepared import PreparedStatement, db_datetime, raw_connection
 from marathon.render.templating import message_fits
@@ -38,7 +39,6 @@ LIMITS = {
     "body": {name: known.body_limit for name, known in KINDS.items()},
 }
 MIN_BODY = 20
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
 _BLANK_RUNS = re.compile(r"\n{3,}")
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,80}$")
 
@@ -271,7 +271,7 @@ def find_by_idempotency_key(key: str) -> WrittenLetter | None:
     if row is None:
         return None
     *values, created_at = row
-    return WrittenLetter(*values, created_at=aware_utc(created_at))
+    return WrittenLetter(*values, created_at=as_utc(created_at))
 
 
 def write_letter(

@@ -26,6 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from marathon.kinds import KINDS, Kind
+from marathon.languages import text_direction
 from marathon.render import fitting
 from marathon.render.content import LetterContent
 from marathon.render.fitting import address_size
@@ -33,7 +34,6 @@ from marathon.render.paths import templates_dir
 
 # The order languages are offered in; others found on disk come after, alphabetically.
 LANGUAGE_ORDER = ("fr", "en", "es", "nl", "de", "ar")
-RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 WINDOW_SIDES = ("left", "right")
 
 # Cards and postcards have one fixed space for the message: longer texts get a smaller size.
@@ -136,11 +136,6 @@ def _languages_in(folder: str, _changed: int) -> tuple[str, ...]:
     found = {path.stem for path in Path(folder).glob("*.html")}
     ordered = [lang for lang in LANGUAGE_ORDER if lang in found]
     return (*ordered, *sorted(found - set(ordered)))
-
-
-def text_direction(language: str) -> str:
-    """``rtl`` for right-to-left languages, else ``ltr``."""
-    return "rtl" if language.split("-")[0].split("_")[0] in RTL_LANGUAGES else "ltr"
 
 
 def _check(kind: str, language: str) -> None:

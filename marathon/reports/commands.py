@@ -9,6 +9,8 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
+from marathon.events.service import event_by_code
+
 
 def register(group: click.Group) -> None:
     """Add this package's commands to the ``marathon`` group."""
@@ -50,11 +52,9 @@ def register(group: click.Group) -> None:
     @click.option("--event", "event_code", required=True, help="The event's join code.")
     def export_report_command(event_code: str) -> None:
         """Print the report file of an offline event (JSON) for the section's instance."""
-        from marathon.events.models import Event
-        from marathon.extensions import db
         from marathon.reports.transfer import build_report
 
-        event = db.session.scalar(select(Event).where(Event.join_code == event_code))
+        event = event_by_code(event_code)
         if event is None:
             raise click.UsageError(f"No event with the code {event_code}.")
         click.echo(json.dumps(build_report(event), ensure_ascii=False, indent=1))

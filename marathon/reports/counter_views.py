@@ -12,7 +12,8 @@ from flask import Response, current_app, render_template, request, url_for
 
 from marathon.accounts.access import role_required
 from marathon.reports import service
-from marathon.reports.views import blueprint, format_number, requested_edition
+from marathon.reports.views import blueprint, format_number
+from marathon.web import edition_arg
 
 PUBLIC_MAX_AGE = 30
 EMBED_POLICY = (
@@ -25,7 +26,7 @@ EMBED_POLICY = (
 @role_required("coordinator")
 def counter_snippet() -> str:
     """The copy-paste snippet that embeds the public counter on another website."""
-    edition = requested_edition()
+    edition = edition_arg()
     embed_url = url_for("reports.embed_counter", edition=edition, _external=True)
     api_url = url_for("reports.public_totals", edition=edition, _external=True)
     return render_template(
@@ -57,7 +58,7 @@ def _public_body(edition: int) -> str:
 @blueprint.route("/api/v1/public/totals")
 def public_totals() -> Response:
     """Read-only public totals of an edition: cacheable, ETag/304, CORS for embedding."""
-    body = _public_body(requested_edition())
+    body = _public_body(edition_arg())
     etag = hashlib.sha256(body.encode()).hexdigest()[:32]
     response = Response(body, mimetype="application/json")
     response.set_etag(etag)
@@ -70,7 +71,7 @@ def public_totals() -> Response:
 @blueprint.route("/embed/counter")
 def embed_counter() -> Response:
     """A tiny page to put in an iframe on any website; refreshed every minute by counter.js."""
-    edition = requested_edition()
+    edition = edition_arg()
     data = json.loads(_public_body(edition))
     response = Response(
         render_template(

@@ -8,8 +8,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from marathon.cases.models import OUTCOME_KINDS
-from marathon.reports.outcome_service import MAX_NOTE, OUTCOME_LABELS
+from marathon.cases.models import OUTCOME_KINDS, OUTCOME_LABELS
+from marathon.reports.outcome_service import MAX_NOTE
 
 NOTE_LANGUAGES = ("fr", "en", "es", "nl", "de")
 

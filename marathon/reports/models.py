@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from marathon.clock import utcnow
 from marathon.extensions import db
-from marathon.models_base import utcnow
 
 CURRENT = "event_key IS NOT NULL AND replaced_at IS NULL"
 

@@ -22,19 +22,6 @@ from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.reports.text import tr
 
-OUTCOME_LABELS = {
-    "released": _l("Released"),
-    "conditional_release": _l("Conditional release"),
-    "acquitted": _l("Acquitted"),
-    "charges_dropped": _l("Charges dropped"),
-    "sentence_reduced": _l("Sentence reduced"),
-    "death_sentence_commuted": _l("Death sentence commuted"),
-    "investigation_opened": _l("Investigation opened"),
-    "conditions_improved": _l("Conditions improved"),
-    "law_changed": _l("Law changed"),
-    "no_change": _l("No change"),
-    "worsened": _l("Worsened"),
-}
 # "Freed": the person is out of prison or the case against them is over.
 FREED_KINDS = frozenset({"released", "conditional_release", "acquitted", "charges_dropped"})
 MAX_NOTE = 2000

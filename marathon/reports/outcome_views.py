@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from marathon.accounts.access import admin_required
-from marathon.cases.models import Case, Outcome
+from marathon.cases.models import OUTCOME_LABELS, Case, Outcome
 from marathon.extensions import db
 from marathon.reports import outcome_service as outcomes
 from marathon.reports.forms import NOTE_LANGUAGES, DeleteForm, OutcomeForm
@@ -30,7 +30,7 @@ def good_news() -> str:
         "reports/good_news.html",
         positive=positive,
         stats=stats,
-        labels=outcomes.OUTCOME_LABELS,
+        labels=OUTCOME_LABELS,
         positive_kinds=outcomes.POSITIVE_OUTCOME_KINDS,
         freed_kinds=sorted(outcomes.FREED_KINDS),
         note_in=outcomes.note_in,
@@ -53,7 +53,7 @@ def outcome_cases() -> str:
         "reports/outcomes.html",
         cases=cases,
         edition=edition,
-        labels=outcomes.OUTCOME_LABELS,
+        labels=OUTCOME_LABELS,
         note_in=outcomes.note_in,
         locale=_locale(),
         format_date=format_date,

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from marathon.cases.models import Case
 from marathon.events.models import Event, Group
+from marathon.events.service import event_by_code
 from marathon.extensions import db
 from marathon.kinds import KIND_NAMES, KINDS
 from marathon.reports.queries import DIMENSIONS, ReportError, raw_totals
@@ -239,10 +240,10 @@ def parse_filters(args: Any, edition: int) -> dict[str, Any]:
             raise ReportError(tr(_l("No case %(slug)s in this edition.", slug=args["case"])))
         filters["case"] = case_id
     if args.get("event"):
-        event_id = db.session.scalar(select(Event.id).where(Event.join_code == args["event"]))
-        if event_id is None:
+        event = event_by_code(args["event"])
+        if event is None:
             raise ReportError(tr(_l("No event with the code %(code)s.", code=args["event"])))
-        filters["event"] = event_id
+        filters["event"] = event.id
     if args.get("group"):
         group_id = db.session.scalar(select(Group.id).where(Group.name == args["group"]))
         if group_id is None:

@@ -14,7 +14,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -29,12 +28,15 @@ from sqlalchemy import select
 from werkzeug.exceptions import default_exceptions
 
 from marathon.accounts.access import admin_required, require_group, role_required, visible_group_ids
+from marathon.cases.models import OUTCOME_LABELS
 from marathon.events.models import Event, Group
+from marathon.events.service import event_by_code
 from marathon.extensions import db
 from marathon.reports import charts, exports, report_file, service, transfer
 from marathon.reports.forms import ImportForm
 from marathon.reports.models import ReportImport
 from marathon.reports.text import integer_formatter
+from marathon.web import edition_arg
 
 blueprint = Blueprint("reports", __name__, template_folder="templates")
 
@@ -65,8 +67,6 @@ def format_report_date(value: Any) -> str:
 @blueprint.app_template_filter("outcome_label")
 def outcome_label(kind: str) -> str:
     """The translated name of an outcome kind."""
-    from marathon.reports.outcome_service import OUTCOME_LABELS
-
     return str(OUTCOME_LABELS.get(kind, kind))
 
 
@@ -76,19 +76,9 @@ def dimension_names(by: tuple[str, ...]) -> str:
     return " × ".join(str(service.DIMENSION_LABELS[name]) for name in by)
 
 
-def requested_edition() -> int:
-    """``?edition=`` as a year (400 when it is not one), else the current edition."""
-    raw = request.args.get("edition", "")
-    if not raw:
-        return current_app.config["EDITION"]
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-        fail(400, _("The edition must be a year, like %(year)s.", year=2025))
-    return int(raw)
-
-
 def _query() -> tuple[int, tuple[str, ...], dict[str, Any], list[int] | None]:
     """Edition, breakdown, filters and visible groups of this request (400 when invalid)."""
-    edition = requested_edition()
+    edition = edition_arg()
     try:
         by = service.check_dimensions(request.args.getlist("by"))
         filters = service.parse_filters(request.args, edition)
@@ -292,7 +282,7 @@ def event_report_file() -> Response:
 @role_required("coordinator")
 def download_event_report(code: str) -> Response:
     """The offline-report file of one event, to be imported by the section's instance."""
-    event = db.session.scalar(select(Event).where(Event.join_code == code))
+    event = event_by_code(code)
     if event is None:
         abort(404)
     require_group(event.group_id)
