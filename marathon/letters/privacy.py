@@ -25,7 +25,7 @@ from marathon.cases.models import Case
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.letters.models import Letter
-from marathon.letters.storage import remove_letter_files, stored_codes
+from marathon.letters.storage import locked_letter, remove_letter_files, stored_codes
 
 CODE_CHUNK = 500
 
@@ -49,12 +49,7 @@ def _erase(letter_id: int) -> bool:
     """
     begin_write()
     try:
-        letter = db.session.scalars(
-            select(Letter)
-            .where(Letter.id == letter_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).first()
+        letter = locked_letter(letter_id)
         if letter is None:
             db.session.rollback()
             return False

@@ -84,6 +84,20 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+def locked_letter(letter_id: int) -> Letter | None:
+    """The letter's row, freshly read and locked until the write transaction ends.
+
+    Storing a PDF and deleting a letter both take this lock, so whichever comes second sees the
+    other's work (and removes the file).
+    """
+    return db.session.scalars(
+        select(Letter)
+        .where(Letter.id == letter_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
 def store_letter_pdf(letter_id: int, code: str, data: bytes) -> None:
     """Keep ``data`` as the PDF of letter ``letter_id`` and record it; :class:`LetterGone` if
     the letter was deleted meanwhile (its file is then removed before this returns)."""
@@ -99,12 +113,7 @@ def store_letter_pdf(letter_id: int, code: str, data: bytes) -> None:
         raise
     begin_write()
     try:
-        letter = db.session.scalars(
-            select(Letter)
-            .where(Letter.id == letter_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).first()
+        letter = locked_letter(letter_id)
         if letter is None or letter.purged_at is not None:
             path.unlink(missing_ok=True)  # under the row's lock: the deletion has committed
             raise LetterGone(letter_id)
