@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +29,7 @@ from werkzeug.routing import IntegerConverter
 
 from marathon.accesslog import install_dev_server_filter
 from marathon.json_input import SafeJSONProvider
+from marathon.storage import is_disk_full
 
 blueprint = Blueprint("web", __name__)
 
@@ -184,7 +184,6 @@ def _handle_unexpected(error: Exception) -> tuple[Any, int]:
 
 # A full disk (or quota): the server cannot store anything now, and nothing half-written was kept
 # (files are written under temp names and renamed when whole). 503 with a time to retry.
-DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 STORAGE_FULL_RETRY_SECONDS = 300
 STORAGE_FULL_MESSAGE = _l(
     "The server's storage is full, so this cannot be done right now. Nothing was lost. "
@@ -193,7 +192,7 @@ STORAGE_FULL_MESSAGE = _l(
 
 
 def _handle_os_error(error: OSError) -> Any:
-    if error.errno not in DISK_FULL_ERRNOS:
+    if not is_disk_full(error):
         if current_app.config.get("PROPAGATE_UNEXPECTED"):
             raise error
         return _handle_unexpected(error)

@@ -28,8 +28,9 @@ from marathon.letters.content import letter_content
 from marathon.letters.jobs import render_letter
 from marathon.letters.models import Letter
 from marathon.letters.privacy import erase_letter, purge_expired
-from marathon.letters.storage import LetterGone, store_letter_pdf, write_atomically
+from marathon.letters.storage import LetterGone, store_letter_pdf
 from marathon.render.letters import render_letter_pdf
+from marathon.storage import write_atomically
 
 DELETED_NAME = "Zoé Effacée"
 

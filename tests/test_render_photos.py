@@ -5,7 +5,6 @@ fetcher still refuses any file outside its roots."""
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from render_support import make_content, page_images, png_photo
@@ -16,10 +15,10 @@ from marathon.render.letters import render_letter_pdf, render_preview_html
 
 def _uploaded(app) -> Path:
     """A photo where an admin's upload is stored, found the way the app finds it."""
-    from marathon.catalogue_admin.uploads import photos_root, uploaded_photo_path
+    from marathon.storage import photos_dir, uploaded_photo_path
 
-    png_photo(photos_root() / "2025", "damisoa.png")
-    found = uploaded_photo_path(SimpleNamespace(edition=2025, slug="damisoa"))
+    png_photo(photos_dir() / "2025", "damisoa.png")
+    found = uploaded_photo_path(2025, "damisoa")
     assert found is not None
     return found
 

@@ -55,7 +55,7 @@ from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.kinds import KINDS
 from marathon.letters.models import Letter
-from marathon.letters.storage import is_disk_full
+from marathon.storage import batches_dir, is_disk_full, storage_root, stored_path
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def build_batch(batch_id: int) -> None:
         with force_locale(current_app.config.get("DEFAULT_LOCALE", "en")):
             entries = _assemble(run, work)
         final = _pack(run, work, entries)
-        storage = Path(current_app.config["STORAGE_DIR"])
+        storage = storage_root()
         relative = final.relative_to(storage).as_posix()
         for entry in entries:
             entry["path"] = relative
@@ -244,7 +244,7 @@ def _record_failure(run: _Run, exc: BaseException) -> None:
 
 
 def _batch_dir() -> Path:
-    path = Path(current_app.config["STORAGE_DIR"]) / "batches"
+    path = batches_dir()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -323,7 +323,7 @@ def _rows(letter_ids: list[int]) -> Iterator[Piece]:
 def _pdf_file(row: Piece) -> Path | None:
     if not row.pdf_path:
         return None
-    path = Path(current_app.config["STORAGE_DIR"]) / row.pdf_path
+    path = stored_path(row.pdf_path)
     return path if path.is_file() else None
 
 

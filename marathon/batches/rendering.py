@@ -27,7 +27,7 @@ from flask import Flask, current_app
 
 from marathon.extensions import db
 from marathon.letters.jobs import render_letter
-from marathon.letters.storage import is_disk_full
+from marathon.storage import is_disk_full
 
 log = logging.getLogger(__name__)
 

@@ -25,6 +25,7 @@ from marathon.extensions import db
 from marathon.jobs import enqueue
 from marathon.kinds import KIND_NAMES, KINDS, POSTCARD_KINDS
 from marathon.letters.models import Letter
+from marathon.storage import batches_dir, stored_path
 
 # "letters": everything to post that the filters select, one file per kind and paper (see
 # marathon/batches/plan.py); "labels": their address labels. "postcards" (the postcards only,
@@ -334,7 +335,7 @@ def visible_batches(user: Any) -> Select[Any]:
 
 def storage_dir() -> Path:
     """Where batch files are written (shared by the app and the workers)."""
-    path = Path(current_app.config["STORAGE_DIR"]) / "batches"
+    path = batches_dir()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -345,7 +346,7 @@ def ready_file(batch: Batch) -> Path | None:
         return None
     if batch.withdrawn_at is not None:
         return None
-    path = Path(current_app.config["STORAGE_DIR"]) / batch.file_path
+    path = stored_path(batch.file_path)
     try:
         size = path.stat().st_size
     except OSError:

@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import or_, select
 
 from marathon.batches.models import WITHDRAWN_REASONS, Batch
@@ -31,6 +30,7 @@ from marathon.batches.service import ACTIVE, storage_dir
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.letters.models import Letter
+from marathon.storage import storage_root, stored_path
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def withdraw_batches_with_deleted_letters() -> list[int]:
 
 def _withdraw(batch: Batch, reason: str) -> None:
     """Delete the batch's file (in the caller's write transaction) and record why."""
-    path = Path(current_app.config["STORAGE_DIR"]) / str(batch.file_path)
+    path = stored_path(str(batch.file_path))
     path.unlink(missing_ok=True)  # before the commit: a failed commit never leaves the file
     batch.file_path = None
     batch.file_size = None
@@ -148,7 +148,7 @@ def remove_unreferenced_files() -> int:
     entries = [entry for entry in folder.iterdir() if BATCH_FILE.match(entry.name)]
     if not entries:
         return 0
-    storage = Path(current_app.config["STORAGE_DIR"])
+    storage = storage_root()
     rows = {
         row.id: row
         for row in db.session.execute(

@@ -24,6 +24,7 @@ from marathon.clock import utcnow
 from marathon.countries import country_name
 from marathon.database import begin_write
 from marathon.extensions import db
+from marathon.storage import uploaded_photo_path
 
 __all__ = [
     "CaseFileError",
@@ -228,9 +229,8 @@ def case_themes(edition: int, locale: str | None = None) -> list[tuple[str, str]
 
 def photo_path(case: Case) -> Path | None:
     """The case's picture on disk, or None when it has none (or the file went missing)."""
-    from marathon.catalogue_admin.uploads import uploaded_photo_path
-
-    uploaded = uploaded_photo_path(case)  # an admin's upload wins over the folder's photo
+    # An admin's upload wins over the folder's photo.
+    uploaded = uploaded_photo_path(case.edition, case.slug)
     if uploaded is not None:
         return uploaded
     if not case.photo or not case.source_dir:

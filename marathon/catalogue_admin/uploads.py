@@ -2,8 +2,8 @@
 
 An upload lives in ``STORAGE_DIR/case-photos/<edition>/<slug>.<jpg|png>`` and takes precedence
 over the photo of the case folder (``marathon.cases.service.photo_path`` asks
-:func:`uploaded_photo_path` first). Reloading the catalogue never deletes it; removing it brings
-the folder's photo back.
+:func:`marathon.storage.uploaded_photo_path` first). Reloading the catalogue never deletes it;
+removing it brings the folder's photo back.
 
 Checks: size (``MAX_PHOTO_BYTES``, 5 MB by default), type by magic bytes (JPEG, PNG, WebP; SVG is
 refused: it may carry scripts), the image decodes fully with Pillow, and its pixel dimensions are
@@ -25,11 +25,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageFile, ImageOps
 
+from marathon.storage import PHOTO_SUFFIXES, photo_base, write_atomically
+
 DEFAULT_MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MIN_SIDE = 100
 MAX_SIDE = 8000
 MAX_PIXELS = 40_000_000
-STORED_SUFFIXES = (".jpg", ".png")
 _FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 _STRICT_DECODING = threading.Lock()
 
@@ -169,42 +170,19 @@ def _reencode(image: object) -> CheckedPhoto:
     return CheckedPhoto(data=out.getvalue(), suffix=suffix, width=clean.width, height=clean.height)
 
 
-def photos_root() -> Path:
-    """Where uploaded case photos live."""
-    return Path(current_app.config["STORAGE_DIR"]) / "case-photos"
-
-
 def _base(edition: int, slug: str) -> Path:
-    # Slugs come from the catalogue (validated there); refuse anything path-like all the same.
-    if not slug or "/" in slug or "\\" in slug or slug.startswith("."):
+    base = photo_base(edition, slug)
+    if base is None:
         raise PhotoError(_("This case cannot have an uploaded photo."))
-    return photos_root() / str(int(edition)) / slug
-
-
-def uploaded_photo_path(case: object) -> Path | None:
-    """The photo uploaded for ``case`` (a Case), if there is one on disk."""
-    edition, slug = getattr(case, "edition", None), getattr(case, "slug", None)
-    if edition is None or not slug:
-        return None
-    try:
-        base = _base(edition, slug)
-    except PhotoError:
-        return None
-    for suffix in STORED_SUFFIXES:
-        path = base.with_name(base.name + suffix)
-        if path.is_file():
-            return path
-    return None
+    return base
 
 
 def store_photo(edition: int, slug: str, photo: CheckedPhoto) -> Path:
     """Write the checked photo atomically, replacing any earlier upload of the case."""
-    from marathon.letters.storage import write_atomically
-
     base = _base(edition, slug)
     target = base.with_name(base.name + photo.suffix)
     write_atomically(target, photo.data)
-    for suffix in STORED_SUFFIXES:
+    for suffix in PHOTO_SUFFIXES:
         if suffix != photo.suffix:
             base.with_name(base.name + suffix).unlink(missing_ok=True)
     return target
@@ -214,7 +192,7 @@ def remove_photo(edition: int, slug: str) -> bool:
     """Delete the case's uploaded photo; True if there was one."""
     base = _base(edition, slug)
     removed = False
-    for suffix in STORED_SUFFIXES:
+    for suffix in PHOTO_SUFFIXES:
         path = base.with_name(base.name + suffix)
         if path.is_file():
             path.unlink()

@@ -25,9 +25,9 @@ from marathon.catalogue_admin.uploads import (
     PhotoError,
     check_photo,
     max_photo_bytes,
-    uploaded_photo_path,
 )
 from marathon.extensions import db
+from marathon.storage import uploaded_photo_path
 
 blueprint = Blueprint("catalogue_admin", __name__, template_folder="templates")
 
@@ -50,7 +50,7 @@ def index() -> str:
         .where(Case.edition == current_app.config["EDITION"])
         .order_by(Case.position, Case.slug)
     ).all()
-    rows = [(case, uploaded_photo_path(case) is not None) for case in cases]
+    rows = [(case, uploaded_photo_path(case.edition, case.slug) is not None) for case in cases]
     return render_template("catalogue_admin/index.html", rows=rows)
 
 
@@ -78,7 +78,7 @@ def photo(slug: str) -> Any:
         case=case,
         form=form,
         remove_form=RemoveForm(),
-        uploaded=uploaded_photo_path(case) is not None,
+        uploaded=uploaded_photo_path(case.edition, case.slug) is not None,
         limit_mb=round(max_photo_bytes() / 1024 / 1024, 1),
     ), status
 

@@ -10,24 +10,17 @@ the deletion never leaves one behind.
 
 from __future__ import annotations
 
-import errno
-import os
-import tempfile
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
-from flask import current_app
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.letters.models import Letter
-
-LETTERS_DIR = "letters"
-# A full disk, or a full quota: the write can succeed later; nothing was kept half-written.
-DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+from marathon.storage import LETTERS_DIR, letters_dir, storage_root, write_atomically
 
 
 class LetterGone(LookupError):
@@ -39,16 +32,6 @@ class LetterGone(LookupError):
 
     def __str__(self) -> str:
         return f"letter {self.letter_id} was deleted"
-
-
-def is_disk_full(error: BaseException) -> bool:
-    """Whether ``error`` says the storage is full (a retry later can succeed)."""
-    return isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS
-
-
-def storage_root() -> Path:
-    """The shared storage directory (instance/storage by default)."""
-    return Path(current_app.config["STORAGE_DIR"])
 
 
 def letter_pdf_relative_path(letter: Letter) -> str:
@@ -67,21 +50,6 @@ def stored_pdf(letter: Letter) -> Path | None:
         return None
     path = storage_root() / letter.pdf_path
     return path if path.is_file() else None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temp file beside ``path`` then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as temp_file:
-            temp_file.write(data)
-            temp_file.flush()
-            os.fsync(temp_file.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
 
 
 def locked_letter(letter_id: int) -> Letter | None:
@@ -151,7 +119,7 @@ def remove_letter_files(code: str, recorded: str | None = None) -> None:
 
 def stored_codes() -> dict[str, list[Path]]:
     """Every letter code with a file in the letters' folder (its PDF or a render's temp file)."""
-    folder = storage_root() / LETTERS_DIR
+    folder = letters_dir()
     found: dict[str, list[Path]] = {}
     if not folder.is_dir():
         return found

@@ -23,6 +23,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from marathon.config import PROJECT_ROOT
 from marathon.render.paths import FONTS_DIR, templates_dir
+from marathon.storage import photos_dir
 
 ASSET_SCHEME = "marathon-asset"
 DEFAULT_CASES_DIR = PROJECT_ROOT / "cases"
@@ -47,23 +48,6 @@ def cases_dir() -> Path:
     return Path(os.environ.get("MARATHON_CASES_DIR") or DEFAULT_CASES_DIR)
 
 
-def uploads_dir() -> Path:
-    """Where case photos uploaded by an admin are (``STORAGE_DIR/case-photos``).
-
-    The app's folder when there is one (:func:`marathon.catalogue_admin.uploads.photos_root`),
-    else the one the environment gives (``MARATHON_STORAGE_DIR``, else the instance folder's).
-    """
-    from flask import has_app_context
-
-    if has_app_context():
-        from marathon.catalogue_admin.uploads import photos_root
-
-        return photos_root()
-    instance = os.environ.get("MARATHON_INSTANCE_PATH") or PROJECT_ROOT / "instance"
-    storage = os.environ.get("MARATHON_STORAGE_DIR") or Path(instance) / "storage"
-    return Path(storage) / "case-photos"
-
-
 def asset_roots() -> dict[str, Path]:
     """The directories WeasyPrint may read, by the name used in ``marathon-asset://`` URLs.
 
@@ -74,7 +58,7 @@ def asset_roots() -> dict[str, Path]:
         "fonts": FONTS_DIR,
         "shared": templates_dir() / "shared",
         "cases": cases_dir(),
-        "uploads": uploads_dir(),
+        "uploads": photos_dir(),
     }
 
 
