@@ -137,8 +137,9 @@ def seed_reference(app, event_day, event_group) -> None:
     """Cases, groups, events and an admin, through the models."""
     from marathon.accounts.service import create_user
     from marathon.cases.models import Case
-    from marathon.events.models import Event, Group
+    from marathon.events.models import Event
     from marathon.extensions import db
+    from marathon.groups.models import Group
 
     for i in range(1, CASES + 1):
         db.session.add(

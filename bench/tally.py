@@ -88,11 +88,12 @@ def seed(app) -> dict:
     from marathon.cases.service import load_cases
     from marathon.events import service
     from marathon.extensions import db
+    from marathon.groups import service as group_service
 
     with app.app_context():
         db.create_all()
         load_cases()
-        group = service.create_group(name="Bench group", town="Lyon")
+        group = group_service.create_group(name="Bench group", town="Lyon")
         now = datetime.now(UTC)
         event = service.create_event(
             group_id=group.id,

@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "marathon.cases.commands",
     "marathon.letters.commands",
     "marathon.accounts.commands",
+    "marathon.groups.commands",
     "marathon.events.commands",
     "marathon.batches.commands",
     "marathon.reports.commands",

@@ -3,7 +3,8 @@
 from marathon.accounts.models import LoginSession, User
 from marathon.batches.models import Batch
 from marathon.cases.models import Case, Outcome
-from marathon.events.models import Event, Group, HandCount
+from marathon.events.models import Event, HandCount
+from marathon.groups.models import Group
 from marathon.letters.models import Letter
 from marathon.reports.models import ReportImport
 from marathon.tally.models import TallyCount, TallyRollup

@@ -13,7 +13,7 @@ PASSWORD = "correct horse battery"
 
 def make_group(app: Flask, name: str = "Groupe de Lyon") -> int:
     """A group; its id."""
-    from marathon.events.models import Group
+    from marathon.groups.models import Group
 
     with app.app_context():
         group = Group(name=name, town="Lyon")

@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from marathon.cases.models import Case
 from marathon.database import begin_write
-from marathon.events.models import Group
 from marathon.extensions import db
+from marathon.groups.models import Group
 from marathon.letters.models import Letter
 
 PASSWORD = "correct horse battery"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from marathon.accounts.service import create_user
 from marathon.events import service
+from marathon.groups import service as group_service
 
 PASSWORD = "correct horse battery"
 
@@ -35,8 +36,8 @@ class World:
 def make_world(app) -> World:
     """Two groups, a coordinator each, an admin, an open event, a past event, another's event."""
     with app.app_context():
-        group = service.create_group(name="Montréal", town="Montréal")
-        other = service.create_group(name="Québec", town="Québec")
+        group = group_service.create_group(name="Montréal", town="Montréal")
+        other = group_service.create_group(name="Québec", town="Québec")
         create_user(
             email="coord@example.org",
             name="Chloé",

@@ -17,6 +17,7 @@ from marathon.cases.models import Case
 from marathon.clock import today_local
 from marathon.events import service as events
 from marathon.extensions import db
+from marathon.groups import service as group_service
 from marathon.tally.service import add_to_tally
 
 PASSWORD = "correct horse battery"
@@ -78,8 +79,8 @@ def make_world(app: Flask, *, users: bool = True) -> World:
     with app.app_context():
         a = make_case("alice-a", "Alice A.", 1)
         b = make_case("bruno-b", "Bruno B.", 2)
-        lyon = events.create_group(name="Lyon", town="Lyon")
-        brest = events.create_group(name="Brest", town="Brest")
+        lyon = group_service.create_group(name="Lyon", town="Lyon")
+        brest = group_service.create_group(name="Brest", town="Brest")
         ev_lyon = events.create_event(
             group_id=lyon.id,
             title="Marathon de Lyon",

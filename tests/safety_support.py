@@ -40,7 +40,8 @@ def make_world(app: Flask) -> dict[str, Any]:
     from marathon.accounts.service import create_user
     from marathon.batches.models import Batch
     from marathon.cases.models import Case, Outcome
-    from marathon.events.models import Event, Group, HandCount
+    from marathon.events.models import Event, HandCount
+    from marathon.groups.models import Group
     from marathon.letters.models import Letter
     from marathon.reports.models import ReportImport
 

@@ -74,7 +74,8 @@ def _objects(app: Flask) -> dict[str, Any]:
     """Two groups and, in group A, one of everything a URL may name; the URL argument values."""
     from marathon.batches.models import Batch
     from marathon.cases.models import Case, Outcome
-    from marathon.events.models import Event, Group, HandCount
+    from marathon.events.models import Event, HandCount
+    from marathon.groups.models import Group
     from marathon.letters.models import Letter
     from marathon.reports.models import ReportImport
 

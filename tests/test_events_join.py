@@ -141,7 +141,7 @@ def test_a_letter_from_home_names_a_group_without_an_event(client, app, world):
 
 
 def test_groups_for_select_lists_every_group(app, world):
-    from marathon.events.service import groups_for_select
+    from marathon.groups.service import groups_for_select
 
     with app.app_context():
         assert groups_for_select() == [

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from events_support import login, make_world
 
-from marathon.events.models import Event, Group
+from marathon.events.models import Event
 from marathon.extensions import db
+from marathon.groups.models import Group
 
 
 @pytest.fixture

@@ -46,7 +46,8 @@ def written(loaded_cases) -> dict[str, Any]:
     """A group named like a formula, an event titled with markup, a letter full of payloads."""
     from marathon.accounts.service import create_user
     from marathon.cases.models import Case
-    from marathon.events.models import Event, Group
+    from marathon.events.models import Event
+    from marathon.groups.models import Group
 
     app = loaded_cases
     with app.app_context():

@@ -10,9 +10,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
-from sqlalchemy import select
 
 from marathon.accounts import service
+from marathon.groups.service import group_by_name
 
 
 def _section_locale(command: Callable[..., None]) -> Callable[..., None]:
@@ -92,10 +92,7 @@ def reset_password(email: str, password: str | None, link: bool) -> None:
 @_section_locale
 def invite(email: str, name: str, group_name: str) -> None:
     """Create a coordinator of a group and print their one-time set-password link."""
-    from marathon.events.models import Group
-    from marathon.extensions import db
-
-    group = db.session.scalar(select(Group).where(Group.name == group_name.strip()))
+    group = group_by_name(group_name)
     if group is None:
         raise click.ClickException(f"No group is named {group_name!r}. Create it first.")
     try:

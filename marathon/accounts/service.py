@@ -31,6 +31,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from marathon.accounts.models import ROLES, LoginSession, User
 from marathon.database import begin_write
 from marathon.extensions import db
+from marathon.groups.service import group_exists
 
 PASSWORD_METHOD = "scrypt"
 PASSWORD_MIN_LENGTH = 10
@@ -160,13 +161,8 @@ def create_user(
         group_id = None
     if password is not None:
         validate_password(password)
-    if group_id is not None:
-        from marathon.events.models import Group
-
-        if db.session.get(Group, group_id) is None:
-            raise AccountError(
-                _("This group does not exist. Choose one from the list."), "group_id"
-            )
+    if group_id is not None and not group_exists(group_id):
+        raise AccountError(_("This group does not exist. Choose one from the list."), "group_id")
     if find_user(address) is not None:
         raise AccountError(_("An account with this e-mail address already exists."), "email")
     begin_write()

@@ -34,6 +34,7 @@ from marathon.accounts.forms import (
 from marathon.accounts.loader import end_idle_session, end_session, start_session
 from marathon.accounts.models import User
 from marathon.extensions import db
+from marathon.groups.service import list_groups
 from marathon.web import safe_redirect_target
 
 blueprint = Blueprint("accounts", __name__, template_folder="templates")
@@ -227,9 +228,7 @@ def change_password() -> Any:
 
 
 def _groups() -> list[Any]:
-    from marathon.events.models import Group
-
-    return list(db.session.scalars(select(Group).order_by(Group.name)))
+    return list_groups()
 
 
 @blueprint.route("/users")

@@ -1,4 +1,4 @@
-"""Local groups, their events, and handwritten counts."""
+"""Groups' events and their handwritten counts."""
 
 from __future__ import annotations
 
@@ -9,19 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marathon.clock import utcnow
 from marathon.extensions import db
-
-
-class Group(db.Model):
-    """A local group of the section."""
-
-    __tablename__ = "group"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    town: Mapped[str | None] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-    events: Mapped[list[Event]] = relationship(back_populates="group")
+from marathon.groups.models import Group
 
 
 class Event(db.Model):
@@ -41,7 +29,7 @@ class Event(db.Model):
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    group: Mapped[Group] = relationship(back_populates="events")
+    group: Mapped[Group] = relationship()
 
 
 class HandCount(db.Model):

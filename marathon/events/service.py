@@ -1,4 +1,4 @@
-"""Groups, events, join codes, hand counts: the state changes and the queries of events."""
+"""Events, join codes, hand counts: the state changes and the queries of events."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from marathon.cases.models import Case
 from marathon.clock import as_utc, local_to_utc, today_local
 from marathon.codes import CODE_ALPHABET
 from marathon.database import begin_write
-from marathon.events.models import Event, Group, HandCount
+from marathon.events.models import Event, HandCount
 from marathon.extensions import db
+from marathon.groups.service import group_exists
 from marathon.kinds import KIND_NAMES
 from marathon.prepared import PreparedStatement, RawConnection, read_datetime
 from marathon.tally.models import TallyCount
@@ -40,36 +41,6 @@ def is_open(event: Event) -> bool:
 
 def _still_open(closed: bool, ends_at: datetime) -> bool:
     return not closed and as_utc(ends_at) > datetime.now(UTC)
-
-
-# -- groups ----------------------------------------------------------------------------------
-
-
-def create_group(*, name: str, town: str | None = None) -> Group:
-    """Create a local group; the name must be new."""
-    name = (name or "").strip()
-    if not name:
-        raise EventError(_("Give the group a name."))
-    begin_write()
-    group = Group(name=name, town=(town or "").strip() or None)
-    db.session.add(group)
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise EventError(_("A group called %(name)s already exists.", name=name)) from error
-    return group
-
-
-def list_groups() -> list[Group]:
-    """Every group, by name."""
-    return list(db.session.scalars(select(Group).order_by(Group.name)))
-
-
-def groups_for_select() -> list[tuple[int, str]]:
-    """(id, label) of every group, for the write form's "my group" select."""
-    rows = db.session.execute(select(Group.id, Group.name, Group.town).order_by(Group.name))
-    return [(gid, f"{name} ({town})" if town else name) for gid, name, town in rows]
 
 
 # -- events ----------------------------------------------------------------------------------
@@ -150,7 +121,7 @@ def create_event(
     """Create an event with a fresh join code. Times are naive local times or aware ones."""
     starts, ends = local_to_utc(starts_at), local_to_utc(ends_at)
     _check_event_fields(title, starts, ends, goal)
-    if db.session.get(Group, group_id) is None:
+    if not group_exists(group_id):
         raise EventError(_("Choose one of the groups."))
     begin_write()
     event = Event(
@@ -199,6 +170,12 @@ def events_for(group_ids: Sequence[int] | None) -> list[Event]:
 
 
 # -- joining ---------------------------------------------------------------------------------
+
+
+def event_counts_by_group() -> dict[int, int]:
+    """How many events each group has had (groups without one are absent)."""
+    rows = db.session.execute(select(Event.group_id, func.count()).group_by(Event.group_id))
+    return {group_id: count for group_id, count in rows}
 
 
 def join_event(code: str) -> tuple[Event | None, str]:

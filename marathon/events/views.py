@@ -36,6 +36,7 @@ from marathon.events.board import board_data, board_etag
 from marathon.events.forms import EventForm, GroupForm, HandCountForm, JoinForm
 from marathon.events.models import Event
 from marathon.extensions import db
+from marathon.groups import service as group_service
 from marathon.health import readiness
 from marathon.kinds import KIND_NAMES, plural_labels
 
@@ -201,24 +202,29 @@ def groups() -> Any:
     status = 200
     if form.validate_on_submit():
         try:
-            group = service.create_group(name=form.name.data, town=form.town.data)
-        except service.EventError as error:
+            group = group_service.create_group(name=form.name.data, town=form.town.data)
+        except group_service.GroupError as error:
             form.name.errors.append(str(error))
         else:
             flash(_("Group %(name)s created.", name=group.name))
             return redirect(url_for("events.groups"))
     if form.errors:
         status = 400
-    return render_template("events/groups.html", form=form, groups=service.list_groups()), status
+    return render_template(
+        "events/groups.html",
+        form=form,
+        groups=group_service.list_groups(),
+        event_counts=service.event_counts_by_group(),
+    ), status
 
 
 def _group_choices(form: EventForm) -> None:
     if current_user.is_admin:
-        form.group_id.choices = service.groups_for_select()
+        form.group_id.choices = group_service.groups_for_select()
     else:
         group = current_user.group_id
         form.group_id.choices = [
-            (gid, label) for gid, label in service.groups_for_select() if gid == group
+            (gid, label) for gid, label in group_service.groups_for_select() if gid == group
         ]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app, request
 from flask_babel import gettext as _
 
+from marathon.groups.service import groups_for_select
 from marathon.ratelimit import (
     Limit,
     address_key,
@@ -34,7 +35,6 @@ def current_event_or_none() -> Any:
 
 def group_choices() -> list[tuple[int, str]]:
     """Choices of the "your local group" select, "none" first."""
-    from marathon.events.service import groups_for_select
 
     return [(0, _("None, I write on my own")), *groups_for_select()]
 

@@ -24,11 +24,12 @@ def unique(prefix: str) -> str:
 def make_event(in_app: Any, *, goal: int | None = None) -> tuple[str, str]:
     """An open event of a new group; returns (join code, title)."""
     from marathon.events import service
+    from marathon.groups import service as group_service
 
     title = unique("Marathon of Lyon")
 
     def create() -> tuple[str, str]:
-        group = service.create_group(name=unique("Group"), town="Lyon")
+        group = group_service.create_group(name=unique("Group"), town="Lyon")
         now = datetime.now(UTC)
         event = service.create_event(
             group_id=group.id,

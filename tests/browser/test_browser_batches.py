@@ -19,12 +19,12 @@ LETTERS = 3
 def make_coordinator(in_app: Any) -> tuple[str, int]:
     """A group and its coordinator; returns (e-mail, group id)."""
     from marathon.accounts.service import create_user
-    from marathon.events import service
+    from marathon.groups import service as group_service
 
     email = f"coord-{uuid.uuid4().hex[:8]}@example.org"
 
     def create() -> int:
-        group = service.create_group(name=unique("Batch group"), town="Nantes")
+        group = group_service.create_group(name=unique("Batch group"), town="Nantes")
         create_user(
             email=email, name="Claire", password=PASSWORD, role="coordinator", group_id=group.id
         )

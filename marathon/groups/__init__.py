@@ -1,0 +1,1 @@
+"""Local groups of the section: who writes together (users and events belong to one)."""
