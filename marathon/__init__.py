@@ -7,22 +7,43 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+import marathon.accounts.loader
+import marathon.models  # noqa: F401  (every table known before migrations or create_all)
+from marathon.accounts import views as accounts_views
+from marathon.api import views as api_views
+from marathon.batches import views as batches_views
+from marathon.board import views as board_views
+from marathon.cases import views as cases_views
+from marathon.catalogue_admin import views as catalogue_admin_views
+from marathon.cli import register_cli
 from marathon.config import load_config
 from marathon.database import configure_sqlite, engine_options
+from marathon.events import views as events_views
 from marathon.extensions import babel, csrf, db, login_manager, migrate
+from marathon.health import blueprint as health_blueprint
+from marathon.i18n import init_i18n
+from marathon.letters import views as letters_views
+from marathon.outcomes import views as outcomes_views
+from marathon.privacy import views as privacy_views
+from marathon.reports import views as reports_views
+from marathon.web import init_web
 
-# Feature packages with a ``views.blueprint``, registered in this order.
-FEATURES = (
-    "cases",
-    "letters",
-    "events",
-    "accounts",
-    "batches",
-    "reports",
-    "api",
-    "privacy",
-    "catalogue_admin",
+# Every page's blueprint, registered in this order.
+BLUEPRINTS = (
+    cases_views.blueprint,
+    letters_views.blueprint,
+    events_views.blueprint,
+    board_views.blueprint,
+    accounts_views.blueprint,
+    batches_views.blueprint,
+    reports_views.blueprint,
+    outcomes_views.blueprint,
+    api_views.blueprint,
+    privacy_views.blueprint,
+    catalogue_admin_views.blueprint,
+    health_blueprint,
 )
 
 
@@ -34,17 +55,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Path(app.config["STORAGE_DIR"]).mkdir(parents=True, exist_ok=True)
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
-    if app.config.get("PROXY_HOPS"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
+    if app.config["PROXY_HOPS"]:
         # Behind a reverse proxy: the client's address (login limits) and scheme come from it.
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     _init_extensions(app)
-    _register_blueprints(app)
-
-    from marathon.cli import register_cli
-
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     register_cli(app)
     return app
 
@@ -59,10 +76,6 @@ def _instance_path(test_config: dict[str, Any] | None) -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    import marathon.accounts.loader
-    import marathon.models  # noqa: F401  (every table known before migrations or create_all)
-    from marathon.i18n import init_i18n
-
     db.init_app(app)
     with app.app_context():
         if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -77,15 +90,4 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     init_i18n(app, babel)
-
-    from marathon.web import init_web
-
     init_web(app)
-
-
-def _register_blueprints(app: Flask) -> None:
-    import importlib
-
-    for feature in FEATURES:
-        module = importlib.import_module(f"marathon.{feature}.views")
-        app.register_blueprint(module.blueprint)

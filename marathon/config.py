@@ -1,50 +1,21 @@
-"""Configuration: defaults, then ``instance/config.py``, then ``MARATHON_*`` environment."""
+"""Configuration: every setting and its default here, then ``instance/config.py``, then the
+``MARATHON_*`` environment (read by Flask's ``from_prefixed_env``)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-# Each entry: name, default, parser. The README's configuration table mirrors this list.
-_ENV_SETTINGS: dict[str, Any] = {
-    "SECRET_KEY": str,
-    "DATABASE_URL": str,
-    "REDIS_URL": str,
-    "STORAGE_DIR": str,
-    "CASES_DIR": str,
-    "EDITION": int,
-    "DEFAULT_LOCALE": str,
-    "TIMEZONE": str,
-    "RETENTION_DAYS": int,
-    "SESSION_IDLE_MINUTES": int,
-    "SESSION_COOKIE_SECURE": lambda value: value.lower() in {"1", "true", "yes", "on"},
-    "PUBLIC_URL": str,
-    "MAIL_SERVER": str,
-    "MAIL_SENDER": str,
-    "MAIL_PORT": int,
-    "MAIL_USE_TLS": lambda value: value.lower() in {"1", "true", "yes", "on"},
-    "MAIL_USERNAME": str,
-    "MAIL_PASSWORD": str,
-    "REPORT_SIGNING_KEY": str,
-    "JOBS_QUEUE": str,
-    "JOBS_PREFIX": str,
-    "BATCH_RENDER_PROCESSES": int,
-    "MAX_PHOTO_BYTES": int,
-    "WRITE_RATE_LIMIT": int,
-    "WRITE_ADDRESS_RATE_LIMIT": int,
-    "API_WRITE_RATE_LIMIT": int,
-    "LOGIN_RATE_LIMIT": str,
-    "LOGIN_ACCOUNT_RATE_LIMIT": str,
-    "PUBLIC_TOTALS_CACHE_SECONDS": int,
-    "PROXY_HOPS": int,
-    "LETTER_WINDOW": str,
-    "POSTAGE_RATES_FILE": str,
-}
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Text settings whose default is None (the others' type is their default's).
+TEXT_SETTINGS = frozenset(
+    {"SECRET_KEY", "REDIS_URL", "PUBLIC_URL", "MAIL_SERVER", "MAIL_SENDER", "MAIL_USERNAME"}
+    | {"REPORT_SIGNING_KEY", "JOBS_PREFIX"}
+)
 
 
 def default_settings(instance_path: str) -> dict[str, Any]:
@@ -77,6 +48,35 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "LETTER_WINDOW": "left",
         # The section's postage rates (TOML, see docs/postage.md); none is shipped.
         "POSTAGE_RATES_FILE": str(Path(instance_path) / "postage.toml"),
+        # Mail (invitations, password resets): without a server, links are shown on screen.
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": "",
+        "INVITE_LINK_DAYS": 7,
+        "RESET_LINK_HOURS": 2,
+        "PASSWORD_HASH_METHOD": "scrypt",
+        # Offline report files are signed with it (HMAC-SHA256) when set.
+        "REPORT_SIGNING_KEY": None,
+        # Jobs: RQ's queue and the prefix of job ids (None: derived from the database URL).
+        "JOBS_QUEUE": "marathon",
+        "JOBS_PREFIX": None,
+        # Processes that render a batch's letters (None: every core).
+        "BATCH_RENDER_PROCESSES": None,
+        "MAX_PHOTO_BYTES": 5 * 1024 * 1024,
+        # Rate limits: letters per 10 minutes (per browser session, per address, per API client),
+        # failed logins "count/seconds" (per address, per account).
+        "WRITE_RATE_LIMIT": 30,
+        "WRITE_ADDRESS_RATE_LIMIT": 600,
+        "API_WRITE_RATE_LIMIT": 600,
+        "LOGIN_RATE_LIMIT": "10/300",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "30/900",
+        "RATELIMIT_PREFIX": "marathon:rl",
+        "PUBLIC_TOTALS_CACHE_SECONDS": 5,
+        # The language of messages printed by the CLI.
+        "CLI_LOCALE": "en",
+        # Tests: let unexpected errors through instead of answering the error page.
+        "PROPAGATE_UNEXPECTED": False,
     }
 
 
@@ -86,16 +86,25 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if test_config is None:
         # An absolute path: from_pyfile is relative to the package, not to the instance folder.
         app.config.from_pyfile(str(Path(app.instance_path) / "config.py"), silent=True)
-        for name, parse in _ENV_SETTINGS.items():
-            raw = os.environ.get(f"MARATHON_{name}")
-            if raw not in (None, ""):
-                app.config[name] = parse(raw)
+        # MARATHON_<NAME>: values are read as JSON when they parse (numbers, true/false).
+        app.config.from_prefixed_env("MARATHON")
+        _keep_text_settings_text(app)
     else:
         app.config.from_mapping(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if app.config["SECRET_KEY"] is None:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _keep_text_settings_text(app: Flask) -> None:
+    """A text setting stays text though it reads as JSON (a secret key of digits, say)."""
+    defaults = default_settings(app.instance_path)
+    text = {name for name, default in defaults.items() if isinstance(default, str)} | TEXT_SETTINGS
+    for name in text:
+        value = app.config.get(name)
+        if value is not None and not isinstance(value, str):
+            app.config[name] = json.dumps(value) if isinstance(value, bool) else str(value)
 
 
 def normalise_database_url(url: str) -> str:

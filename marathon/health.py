@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import Blueprint, current_app, jsonify
+from flask_babel import gettext as _
 from redis import Redis
 from sqlalchemy import text
 
 from marathon.extensions import db
+
+blueprint = Blueprint("health", __name__)
 
 # A readiness check answers quickly or says "down": it never waits as long as a request would.
 REDIS_TIMEOUT_SECONDS = 1
@@ -68,3 +71,22 @@ def readiness() -> tuple[dict[str, str], bool]:
         if ready is not None
     }
     return states, all(state == "ok" for state in states.values())
+
+
+@blueprint.route("/healthz")
+def healthz() -> Any:
+    """Readiness for load balancers: 200 when the database and Redis answer, else 503."""
+    states, ready = readiness()
+    if ready:
+        return jsonify({"status": "ok"})
+    response = jsonify(
+        {
+            "status": "unavailable",
+            "checks": states,
+            "message": _("This server cannot reach its database or Redis right now."),
+        }
+    )
+    response.status_code = 503
+    response.headers["Retry-After"] = "10"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel
+from flask_babel import Babel, force_locale
 from flask_login import current_user
 
 from marathon.kinds import KINDS
@@ -50,3 +52,11 @@ def init_i18n(app: Flask, babel: Babel) -> None:
         text_direction=text_direction,
         mail_kinds=KINDS,
     )
+
+
+def tr(message: Any) -> str:
+    """``str()`` of a lazy string: the visitor's language in a request, else the default one."""
+    if has_request_context():
+        return str(message)
+    with force_locale(current_app.config["CLI_LOCALE"]):
+        return str(message)

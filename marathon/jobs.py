@@ -106,7 +106,7 @@ def request_sweep(task: str) -> None:
 
 
 def _sweep_name(app: Flask, task: str, queue: str | None = None) -> str:
-    queue = queue or app.config.get("JOBS_QUEUE", QUEUE_NAME)
+    queue = queue or app.config["JOBS_QUEUE"]
     return qualified_job_id(app, f"sweep-{queue}-{task.rsplit('.', 1)[-1]}")
 
 
@@ -214,7 +214,7 @@ def rq_queue(app: Flask | None = None) -> Any:
     from rq import Queue
 
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    name = app.config.get("JOBS_QUEUE", QUEUE_NAME)
+    name = app.config["JOBS_QUEUE"]
     return Queue(name, connection=redis_connection(app))
 
 
@@ -300,7 +300,7 @@ def run_worker(app: Flask, *, burst: bool = False, queues: list[str] | None = No
 
     set_worker_app(app)
     connection = redis_connection(app)
-    names = queues or [app.config.get("JOBS_QUEUE", QUEUE_NAME)]
+    names = queues or [app.config["JOBS_QUEUE"]]
     worker = Worker([Queue(name, connection=connection) for name in names], connection=connection)
     # The scheduler moves retried jobs back to the queue once their interval has passed.
     return bool(worker.work(burst=burst, with_scheduler=True))

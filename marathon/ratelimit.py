@@ -39,7 +39,6 @@ from marathon.web import error_response
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-REDIS_PREFIX = "marathon:rl"
 SESSION_KEY_NAME = "rl_key"
 _EXTENSION = "marathon_ratelimit"
 # An IPv6 client usually holds a whole /64: counting per address would let it change address
@@ -95,7 +94,7 @@ def _limiters() -> _Limiters:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     state = app.extensions.get(_EXTENSION)
     if state is None:
-        prefix = app.config.get("RATELIMIT_PREFIX") or REDIS_PREFIX
+        prefix = app.config["RATELIMIT_PREFIX"]
         state = _Limiters(app.config.get("REDIS_URL"), prefix)
         app.extensions[_EXTENSION] = state
     return state

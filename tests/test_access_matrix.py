@@ -32,12 +32,12 @@ PUBLIC_ENDPOINTS = {
     "events.join",
     "events.join_code",
     "events.leave",
-    "events.board",
-    "events.board_json",
+    "board.show",
+    "board.figures",
     "events.qr_svg",
-    "events.healthz",
+    "health.healthz",
     "reports.embed_counter",
-    "reports.good_news",
+    "outcomes.good_news",
 }
 # URL arguments naming something that belongs to one group: another group's coordinator must be
 # refused (403 or 404) where they appear.

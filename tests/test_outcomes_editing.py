@@ -9,7 +9,7 @@ from reports_support import EDITION, login, make_world
 
 from marathon.cases.models import Outcome
 from marathon.extensions import db
-from marathon.reports import outcome_service
+from marathon.outcomes import service as outcome_service
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from reports_support import make_case
 
 from marathon.extensions import db
-from marathon.reports import outcome_service as outcomes
+from marathon.outcomes import service as outcomes
 
 
 @pytest.fixture

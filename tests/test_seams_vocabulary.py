@@ -24,9 +24,9 @@ from marathon.events.service import new_join_code
 from marathon.languages import text_direction
 from marathon.letters.content import case_destination, draft_content
 from marathon.letters.service import LetterDraft
+from marathon.outcomes import service as outcomes
+from marathon.outcomes.forms import OutcomeForm
 from marathon.render.templating import text_direction as render_text_direction
-from marathon.reports import outcome_service as outcomes
-from marathon.reports.forms import OutcomeForm
 
 EN = {"Accept-Language": "en"}
 

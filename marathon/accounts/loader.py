@@ -79,7 +79,7 @@ def end_idle_session() -> None:
     if "_user_id" not in session:
         return
     now = int(time.time())
-    minutes = int(current_app.config.get("SESSION_IDLE_MINUTES") or 120)
+    minutes = int(current_app.config["SESSION_IDLE_MINUTES"])
     last_seen = session.get(LAST_SEEN_KEY)
     if not isinstance(last_seen, int) or now - last_seen > minutes * 60:
         end_session()

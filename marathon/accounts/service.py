@@ -33,7 +33,6 @@ from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.groups.service import group_exists
 
-PASSWORD_METHOD = "scrypt"
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 256
 EMAIL_MAX_LENGTH = 254
@@ -75,7 +74,7 @@ def hash_password(password: str) -> str:
 
 
 def _hash_method() -> str:
-    return str(current_app.config.get("PASSWORD_HASH_METHOD") or PASSWORD_METHOD)
+    return str(current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def _dummy_hash() -> str:
@@ -236,7 +235,7 @@ def token_digest(token: str) -> str:
 
 
 def _idle_limit() -> timedelta:
-    return timedelta(minutes=int(current_app.config.get("SESSION_IDLE_MINUTES") or 120))
+    return timedelta(minutes=int(current_app.config["SESSION_IDLE_MINUTES"]))
 
 
 def _delete_login_sessions(user_id: int) -> None:
@@ -305,8 +304,8 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 def token_max_age(purpose: str) -> int:
     """How long a link of this purpose stays valid, in seconds."""
     if purpose == "invite":
-        return int(current_app.config.get("INVITE_LINK_DAYS", 7)) * 86_400
-    return int(current_app.config.get("RESET_LINK_HOURS", 2)) * 3_600
+        return int(current_app.config["INVITE_LINK_DAYS"]) * 86_400
+    return int(current_app.config["RESET_LINK_HOURS"]) * 3_600
 
 
 def make_token(user: User, purpose: str) -> str:
@@ -376,7 +375,7 @@ def invite(
             "Hello %(name)s,\n\nAn account was created for you on Marathon. Choose your password "
             "with this link (valid %(days)s days, usable once):\n\n%(link)s\n",
             name=user.name,
-            days=int(current_app.config.get("INVITE_LINK_DAYS", 7)),
+            days=int(current_app.config["INVITE_LINK_DAYS"]),
             link=link,
         ),
     )
@@ -397,7 +396,7 @@ def _reset_text(user: User, link: str) -> str:
         "%(hours)s hours, usable once):\n\n%(link)s\n\nIf you did not ask for it, ignore this "
         "message: your password stays the same.\n",
         name=user.name,
-        hours=int(current_app.config.get("RESET_LINK_HOURS", 2)),
+        hours=int(current_app.config["RESET_LINK_HOURS"]),
         link=link,
     )
 
@@ -426,7 +425,7 @@ def send_mail(to: str, subject: str, body: str) -> bool:
         return False
     config = current_app.config
     host, _sep, port_text = str(config["MAIL_SERVER"]).partition(":")
-    port = int(port_text) if port_text.isdigit() else int(config.get("MAIL_PORT", 25))
+    port = int(port_text) if port_text.isdigit() else int(config["MAIL_PORT"])
     sender = config.get("MAIL_SENDER") or f"marathon@{host}"
     message = EmailMessage()
     message["From"] = sender
@@ -438,7 +437,7 @@ def send_mail(to: str, subject: str, body: str) -> bool:
             if config.get("MAIL_USE_TLS"):
                 smtp.starttls(context=ssl.create_default_context())
             if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
         # Ids only in logs: never the address.

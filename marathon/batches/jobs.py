@@ -117,7 +117,7 @@ def build_batch(batch_id: int) -> None:
         render_missing(missing, run.progress)
         work = _work_dir(run)
         work.mkdir()
-        with force_locale(current_app.config.get("DEFAULT_LOCALE", "en")):
+        with force_locale(current_app.config["DEFAULT_LOCALE"]):
             entries = _assemble(run, work)
         final = _pack(run, work, entries)
         storage = storage_root()
@@ -352,7 +352,7 @@ def _assemble(run: _Run, work: Path) -> list[dict[str, Any]]:
     for piece in pieces:
         if piece.kind not in KINDS:
             raise LetterFailed(piece.id, "unknown kind")
-    language = current_app.config.get("DEFAULT_LOCALE", "en")
+    language = current_app.config["DEFAULT_LOCALE"]
     destination, names = destinations({piece.case_id for piece in pieces}, language)
     files = plan_files(pieces, run.paper, destination, names)
     offset = run.total - len(run.letter_ids)  # letters rendered before assembly began

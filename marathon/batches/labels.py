@@ -266,7 +266,7 @@ def render_label_sheets(
             place_labels(chunk[i : i + sheet.per_sheet], sheet)
             for i in range(0, len(chunk), sheet.per_sheet)
         ]
-        with force_locale(current_app.config.get("DEFAULT_LOCALE", "en")):
+        with force_locale(current_app.config["DEFAULT_LOCALE"]):
             html = render_template(
                 "batches/print/labels.html", sheet=sheet, pages=pages, font_stack=FONT_STACK
             )
@@ -308,7 +308,7 @@ class Cover:
 
 def render_covers(covers: list[Cover], paper: str) -> bytes:
     """One page per cover sheet, on ``paper``."""
-    with force_locale(current_app.config.get("DEFAULT_LOCALE", "en")):
+    with force_locale(current_app.config["DEFAULT_LOCALE"]):
         html = render_template(
             "batches/print/covers.html", covers=covers, paper=paper, font_stack=FONT_STACK
         )
@@ -317,7 +317,7 @@ def render_covers(covers: list[Cover], paper: str) -> bytes:
 
 def render_contents(paper: str, **context: Any) -> bytes:
     """The contents sheet of a batch: its files, then its envelopes."""
-    with force_locale(current_app.config.get("DEFAULT_LOCALE", "en")):
+    with force_locale(current_app.config["DEFAULT_LOCALE"]):
         html = render_template(
             "batches/print/contents.html", paper=paper, font_stack=FONT_STACK, **context
         )

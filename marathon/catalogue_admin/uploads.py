@@ -27,7 +27,6 @@ from PIL import Image, ImageFile, ImageOps
 
 from marathon.storage import PHOTO_SUFFIXES, photo_base, write_atomically
 
-DEFAULT_MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MIN_SIDE = 100
 MAX_SIDE = 8000
 MAX_PIXELS = 40_000_000
@@ -56,7 +55,7 @@ class CheckedPhoto:
 
 def max_photo_bytes() -> int:
     """The largest upload accepted, in bytes."""
-    return int(current_app.config.get("MAX_PHOTO_BYTES") or DEFAULT_MAX_PHOTO_BYTES)
+    return int(current_app.config["MAX_PHOTO_BYTES"])
 
 
 def sniff_format(data: bytes) -> str | None:

@@ -368,3 +368,54 @@ def event_tally(event: Event) -> list[tuple[int, str, str, int]]:
 
 # The name the letters API imports.
 event_is_open = is_open
+
+
+def event_totals(event: Event) -> dict[str, Any]:
+    """The event's counts, JSON-ready: in all, against its goal, by case, kind and channel."""
+    cases = event_cases(event)
+    per_case: dict[int, int] = {case.id: 0 for case in cases}
+    per_kind: dict[str, int] = dict.fromkeys(KIND_NAMES, 0)
+    per_channel = {"online": 0, "handwritten": 0}
+    by_case_kind: dict[tuple[int, str], dict[str, int]] = {}
+    for case_id, kind, channel, total in event_tally(event):
+        per_case[case_id] = per_case.get(case_id, 0) + total
+        per_kind[kind] = per_kind.get(kind, 0) + total
+        per_channel[channel] = per_channel.get(channel, 0) + total
+        cell = by_case_kind.setdefault((case_id, kind), {"online": 0, "handwritten": 0})
+        cell[channel] = cell.get(channel, 0) + total
+    total = sum(per_channel.values())
+    goal = event.goal or 0
+    return {
+        "event": {
+            "code": event.join_code,
+            "title": event.title,
+            "place": event.place,
+            "goal": event.goal,
+            "open": is_open(event),
+        },
+        "total": total,
+        "goal": event.goal,
+        "percent": min(100, round(100 * total / goal)) if goal else None,
+        "online": per_channel.get("online", 0),
+        "handwritten": per_channel.get("handwritten", 0),
+        "kinds": per_kind,
+        "cases": [
+            {
+                "id": case.id,
+                "slug": case.slug,
+                "person": case.person,
+                "total": per_case.get(case.id, 0),
+                "kinds": {
+                    kind: sum(by_case_kind.get((case.id, kind), {}).values()) for kind in KIND_NAMES
+                },
+                "online": sum(
+                    by_case_kind.get((case.id, kind), {}).get("online", 0) for kind in KIND_NAMES
+                ),
+                "handwritten": sum(
+                    by_case_kind.get((case.id, kind), {}).get("handwritten", 0)
+                    for kind in KIND_NAMES
+                ),
+            }
+            for case in cases
+        ],
+    }

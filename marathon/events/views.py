@@ -1,4 +1,4 @@
-"""Events pages: joining, groups and events, hand counts, the live board."""
+"""Events pages: joining, groups and events, hand counts, the QR code and the poster."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -32,12 +30,11 @@ from marathon.accounts.models import User
 from marathon.cases.models import Case
 from marathon.clock import to_local
 from marathon.events import service
-from marathon.events.board import board_data, board_etag
 from marathon.events.forms import EventForm, GroupForm, HandCountForm, JoinForm
+from marathon.events.links import join_url
 from marathon.events.models import Event
 from marathon.extensions import db
 from marathon.groups import service as group_service
-from marathon.health import readiness
 from marathon.kinds import KIND_NAMES, plural_labels
 
 blueprint = Blueprint("events", __name__, template_folder="templates")
@@ -62,17 +59,7 @@ def _public_event(code: str) -> Event:
     return event
 
 
-def join_url(event: Event | None = None) -> str:
-    """The address a QR code points at (or, without an event, the page to type a code)."""
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        return f"{base.rstrip('/')}/join" + (f"/{event.join_code}" if event else "")
-    if event is None:
-        return url_for("events.join", _external=True)
-    return url_for("events.join_code", code=event.join_code, _external=True)
-
-
-# -- public: joining, board, QR, health ------------------------------------------------------
+# -- public: joining and the QR code ------------------------------------------------------
 
 
 @blueprint.route("/join", methods=["GET", "POST"])
@@ -121,33 +108,6 @@ def leave() -> Response:
     return redirect(url_for("cases.index"))
 
 
-@blueprint.route("/events/<code>/board")
-def board(code: str) -> str:
-    """The projector's live board (public: counts and agreed first names only)."""
-    event = _public_event(code)
-    return render_template(
-        "events/board.html",
-        event=event,
-        data=board_data(event),
-        join_page=join_url(),
-        kind_labels=KIND_LABELS,
-    )
-
-
-@blueprint.route("/events/<code>/board.json")
-def board_json(code: str) -> Response:
-    """The board's figures; 304 while nothing changed (two cheap queries)."""
-    event = _public_event(code)
-    tag = board_etag(event)
-    if request.if_none_match.contains_weak(tag):
-        response = Response(status=304)
-    else:
-        response = jsonify(board_data(event))
-    response.set_etag(tag, weak=True)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
-
-
 @blueprint.route("/events/<code>/qr.svg")
 def qr_svg(code: str) -> Response:
     """The QR code of the event's join address, as SVG."""
@@ -158,25 +118,6 @@ def qr_svg(code: str) -> Response:
     )
     response = Response(buffer.getvalue(), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
-
-
-@blueprint.route("/healthz")
-def healthz() -> Any:
-    """Readiness for load balancers: 200 when the database and Redis answer, else 503."""
-    states, ready = readiness()
-    if ready:
-        return jsonify({"status": "ok"})
-    response = jsonify(
-        {
-            "status": "unavailable",
-            "checks": states,
-            "message": _("This server cannot reach its database or Redis right now."),
-        }
-    )
-    response.status_code = 503
-    response.headers["Retry-After"] = "10"
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -298,7 +239,7 @@ def detail(event_id: int) -> str:
     return render_template(
         "events/detail.html",
         event=event,
-        data=board_data(event),
+        data=service.event_totals(event),
         join_url=join_url(event),
         is_open=service.is_open(event),
         kinds=KIND_NAMES,

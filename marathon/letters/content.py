@@ -52,7 +52,7 @@ def letter_window(letter: Letter) -> str:
     chosen = getattr(letter, "window", None)
     if chosen in WINDOW_SIDES:
         return chosen
-    configured = current_app.config.get("LETTER_WINDOW", "left")
+    configured = current_app.config["LETTER_WINDOW"]
     return configured if configured in WINDOW_SIDES else "left"
 
 

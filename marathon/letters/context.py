@@ -19,11 +19,8 @@ from marathon.ratelimit import (
 
 # Regions that print on US Letter rather than A4.
 LETTER_PAPER_REGIONS = frozenset({"US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "CR", "PR"})
-WRITE_LIMIT = 30
+# Letters are limited per 10 minutes (the limits themselves are settings, see config.py).
 WRITE_WINDOW_SECONDS = 600
-API_WRITE_LIMIT = 600  # per address and window, for API clients (a section's website)
-# Per address and window for the form: a whole event writing on one Wi-Fi stays below it.
-WRITE_ADDRESS_LIMIT = 600
 
 
 def current_event_or_none() -> Any:
@@ -65,7 +62,7 @@ def throttle_writing() -> Any:
             Limit(
                 "write-api",
                 address,
-                int(config.get("API_WRITE_RATE_LIMIT", API_WRITE_LIMIT)),
+                int(config["API_WRITE_RATE_LIMIT"]),
                 WRITE_WINDOW_SECONDS,
             )
         ]
@@ -74,13 +71,13 @@ def throttle_writing() -> Any:
             Limit(
                 "write",
                 session_key(),
-                int(config.get("WRITE_RATE_LIMIT", WRITE_LIMIT)),
+                int(config["WRITE_RATE_LIMIT"]),
                 WRITE_WINDOW_SECONDS,
             ),
             Limit(
                 "write-address",
                 address,
-                int(config.get("WRITE_ADDRESS_RATE_LIMIT", WRITE_ADDRESS_LIMIT)),
+                int(config["WRITE_ADDRESS_RATE_LIMIT"]),
                 WRITE_WINDOW_SECONDS,
             ),
         ]

@@ -43,7 +43,7 @@ _public_cache: dict[tuple[str, int], tuple[float, str]] = {}
 def _public_body(edition: int) -> str:
     import time
 
-    seconds = float(current_app.config.get("PUBLIC_TOTALS_CACHE_SECONDS", 5))
+    seconds = float(current_app.config["PUBLIC_TOTALS_CACHE_SECONDS"])
     key = (current_app.config["SQLALCHEMY_DATABASE_URI"], edition)
     cached = _public_cache.get(key)
     now = time.monotonic()

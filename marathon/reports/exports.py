@@ -27,8 +27,8 @@ from typing import Any
 from flask import render_template
 from flask_babel import format_decimal
 
+from marathon.i18n import tr
 from marathon.reports.service import DIMENSION_LABELS, Row, grand_total
-from marathon.reports.text import tr
 
 BOM = "\ufeff"
 # A cell starting with one of these would run as a formula in Excel or LibreOffice (a group named

@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
 from marathon.extensions import db
-from marathon.reports.text import tr
+from marathon.i18n import tr
 from marathon.tally.models import (
     DIMENSION_COLUMNS,
     REPORT_INDEXES,

@@ -30,9 +30,9 @@ from sqlalchemy import select
 
 from marathon.cases.models import Case
 from marathon.extensions import db
+from marathon.i18n import tr
 from marathon.json_input import INVALID_MESSAGE, JSONInputError, parse_json
 from marathon.kinds import KIND_NAMES
-from marathon.reports.text import tr
 from marathon.tally.models import CHANNELS
 
 FORMAT = "marathon-report"

@@ -19,9 +19,9 @@ from marathon.cases.models import Case
 from marathon.events.models import Event, Group
 from marathon.events.service import event_by_code
 from marathon.extensions import db
+from marathon.i18n import tr
 from marathon.kinds import KIND_NAMES, KINDS
 from marathon.reports.queries import DIMENSIONS, ReportError, raw_totals
-from marathon.reports.text import tr
 from marathon.tally.models import CHANNELS
 from marathon.tally.service import rollup_totals
 

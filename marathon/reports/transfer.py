@@ -22,6 +22,7 @@ from marathon.cases.models import Case
 from marathon.database import begin_write
 from marathon.events.models import Event, Group, HandCount
 from marathon.extensions import db
+from marathon.i18n import tr
 from marathon.reports.models import ReportImport
 from marathon.reports.report_file import (
     FORMAT,
@@ -31,7 +32,6 @@ from marathon.reports.report_file import (
     event_key,
     exported_at,
 )
-from marathon.reports.text import tr
 from marathon.tally.models import CHANNELS, TallyCount
 from marathon.tally.service import add_to_tally
 

@@ -28,7 +28,6 @@ from sqlalchemy import select
 from werkzeug.exceptions import default_exceptions
 
 from marathon.accounts.access import admin_required, require_group, role_required, visible_group_ids
-from marathon.cases.models import OUTCOME_LABELS
 from marathon.events.models import Event, Group
 from marathon.events.service import event_by_code
 from marathon.extensions import db
@@ -62,12 +61,6 @@ def format_report_date(value: Any) -> str:
     if isinstance(value, datetime):
         return format_datetime(value, "medium")
     return format_date(value, "medium")
-
-
-@blueprint.app_template_filter("outcome_label")
-def outcome_label(kind: str) -> str:
-    """The translated name of an outcome kind."""
-    return str(OUTCOME_LABELS.get(kind, kind))
 
 
 @blueprint.app_template_global("dimension_names")
@@ -332,4 +325,4 @@ def import_report() -> Any:
 
 
 # Routes on this blueprint, in modules of their own.
-from marathon.reports import counter_views, outcome_views  # noqa: E402,F401
+from marathon.reports import counter_views  # noqa: E402,F401

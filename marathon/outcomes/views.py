@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -12,10 +12,17 @@ from sqlalchemy import select
 from marathon.accounts.access import admin_required
 from marathon.cases.models import OUTCOME_LABELS, Case, Outcome
 from marathon.extensions import db
-from marathon.reports import outcome_service as outcomes
-from marathon.reports.forms import NOTE_LANGUAGES, DeleteForm, OutcomeForm
-from marathon.reports.views import blueprint
+from marathon.outcomes import service as outcomes
+from marathon.outcomes.forms import NOTE_LANGUAGES, DeleteForm, OutcomeForm
 from marathon.web import edition_arg
+
+blueprint = Blueprint("outcomes", __name__, template_folder="templates")
+
+
+@blueprint.app_template_filter("outcome_label")
+def outcome_label(kind: str) -> str:
+    """The translated name of an outcome kind."""
+    return str(OUTCOME_LABELS.get(kind, kind))
 
 
 def _locale() -> str:
@@ -27,7 +34,7 @@ def good_news() -> str:
     """Cases with good news, and the statistics computed from every case's outcomes."""
     positive, stats = outcomes.good_news()
     return render_template(
-        "reports/good_news.html",
+        "outcomes/good_news.html",
         positive=positive,
         stats=stats,
         labels=OUTCOME_LABELS,
@@ -50,7 +57,7 @@ def outcome_cases() -> str:
         select(Case).where(Case.edition == edition).order_by(Case.position, Case.slug)
     ).all()
     return render_template(
-        "reports/outcomes.html",
+        "outcomes/outcomes.html",
         cases=cases,
         edition=edition,
         labels=OUTCOME_LABELS,
@@ -92,12 +99,12 @@ def _edit(case: Case, outcome: Outcome | None) -> Any:
             if field is not None:
                 field.errors = [*field.errors, error]
         else:
-            return redirect(url_for("reports.outcome_cases", edition=case.edition))
+            return redirect(url_for("outcomes.outcome_cases", edition=case.edition))
     elif request.method == "POST":
         error = _("Some fields need attention.")
     status = 422 if error else 200
     return render_template(
-        "reports/outcome_form.html", form=form, case=case, outcome=outcome, error=error
+        "outcomes/outcome_form.html", form=form, case=case, outcome=outcome, error=error
     ), status
 
 
@@ -128,4 +135,4 @@ def outcome_delete(outcome_id: int) -> Any:
         flash(_("The outcome was deleted."), "success")
     else:
         flash(_("This form has expired. Please try again."), "error")
-    return redirect(url_for("reports.outcome_cases", edition=edition))
+    return redirect(url_for("outcomes.outcome_cases", edition=edition))

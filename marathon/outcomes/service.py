@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from marathon.cases.models import OUTCOME_KINDS, POSITIVE_OUTCOME_KINDS, Case, Outcome
 from marathon.database import begin_write
 from marathon.extensions import db
-from marathon.reports.text import tr
+from marathon.i18n import tr
 
 # "Freed": the person is out of prison or the case against them is over.
 FREED_KINDS = frozenset({"released", "conditional_release", "acquitted", "charges_dropped"})
