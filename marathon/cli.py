@@ -13,12 +13,12 @@ marathon_cli = AppGroup("marathon", help="Marathon: cases, accounts, jobs, repor
 # Feature packages that contribute commands: each has a ``commands.py`` with ``register(group)``.
 COMMAND_MODULES = (
     "marathon.cases.commands",
-    "marathon.letters.commands",
     "marathon.accounts.commands",
     "marathon.groups.commands",
     "marathon.events.commands",
     "marathon.batches.commands",
     "marathon.reports.commands",
+    "marathon.privacy.commands",
 )
 
 

@@ -27,8 +27,8 @@ from marathon.extensions import db
 from marathon.letters.content import letter_content
 from marathon.letters.jobs import render_letter
 from marathon.letters.models import Letter
-from marathon.letters.privacy import erase_letter, purge_expired
 from marathon.letters.storage import LetterGone, store_letter_pdf
+from marathon.privacy.service import erase_letter, purge_expired
 from marathon.render.letters import render_letter_pdf
 from marathon.storage import write_atomically
 
@@ -323,7 +323,7 @@ def test_deleting_while_rendering_never_leaves_a_pdf_under_concurrency(app, worl
 
 
 def test_the_sweep_keeps_the_work_of_a_batch_being_made(app, world):
-    from marathon.letters.privacy import remove_deleted_leftovers
+    from marathon.privacy.service import remove_deleted_leftovers
 
     with app.app_context():
         running = Batch(
@@ -352,7 +352,7 @@ def test_the_sweep_keeps_the_work_of_a_batch_being_made(app, world):
 def test_a_batch_past_retention_says_so_and_its_files_are_gone(app, client, world):
     from datetime import timedelta
 
-    from marathon.letters.privacy import retention_deadline
+    from marathon.privacy.service import retention_deadline
 
     with app.app_context():
         batch = service.start_batch("letters", {"group_id": world["group"]}, "a4")

@@ -6,7 +6,7 @@ import pytest
 from babel.dates import format_date
 from flask import Flask
 
-from marathon.letters.privacy import retention_deadline
+from marathon.privacy.service import retention_deadline
 
 
 @pytest.fixture

@@ -102,7 +102,7 @@ def test_purge_erases_personal_data_after_the_retention_period_and_keeps_the_cou
     loaded_cases, client
 ):
     from marathon.letters.models import Letter
-    from marathon.letters.privacy import purge_expired, retention_deadline
+    from marathon.privacy.service import purge_expired, retention_deadline
     from marathon.tally.service import case_total
 
     app = loaded_cases
@@ -191,7 +191,7 @@ def test_an_unknown_private_link_is_not_found(app, client):
 def test_purge_deletes_the_print_files_of_batches_that_hold_purged_letters(loaded_cases, client):
     from marathon.batches import service as batches
     from marathon.batches.models import Batch
-    from marathon.letters.privacy import purge_expired, retention_deadline
+    from marathon.privacy.service import purge_expired, retention_deadline
 
     app = loaded_cases
     letter = _letter(app, _write(app, client))

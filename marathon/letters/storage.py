@@ -3,7 +3,7 @@
 A PDF is kept only for a letter that is not deleted. Storing it writes the file (under a temp
 name, renamed when whole), then, in a write transaction holding the letter's row, checks the
 letter again: deleted meanwhile, the file is removed at once and :class:`LetterGone` raised.
-Deleting a letter (:mod:`marathon.letters.privacy`) marks the row first, then removes the file at
+Deleting a letter (:mod:`marathon.privacy.service`) marks the row first, then removes the file at
 its fixed path. Whichever of the two comes second removes the file, so a render finishing after
 the deletion never leaves one behind.
 """

@@ -17,11 +17,9 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from marathon.kinds import KIND_NAMES
-from marathon.letters import privacy
 from marathon.letters.content import default_body_for, draft_content
 from marathon.letters.context import (
     current_event_or_none,
@@ -168,17 +166,6 @@ def pdf(token: str) -> Response:
     response.headers["Content-Disposition"] = f'{disposition}; filename="letter-{letter.code}.pdf"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-@blueprint.route("/letters/<token>/delete", methods=["POST"])
-def delete(token: str) -> Response:
-    """Erase the letter's personal data and PDF (it stays counted as written)."""
-    letter = letter_by_token(token)
-    if letter is None:
-        abort(404)
-    privacy.erase_letter(letter.id)
-    flash(_("Your letter was deleted: your name, town and text are gone."), "success")
-    return redirect(url_for("letters.private", token=token))
 
 
 def _attach_errors(form: WriteForm, errors: dict[str, str]) -> None:

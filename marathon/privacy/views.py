@@ -1,13 +1,15 @@
-"""The privacy page, in the interface's language, with the current edition's purge date."""
+"""The privacy page (what is kept, for how long) and deleting one's own letter."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import format_date
+from flask_babel import gettext as _
 
-from marathon.letters.privacy import retention_deadline
+from marathon.letters.service import letter_by_token
+from marathon.privacy.service import erase_letter, retention_deadline
 
 blueprint = Blueprint("privacy", __name__, template_folder="templates")
 
@@ -27,3 +29,14 @@ def page() -> str:
         retention_days=int(config["RETENTION_DAYS"]),
         purge_date_text=format_date(purge_date(), format="long"),
     )
+
+
+@blueprint.route("/letters/<token>/delete", methods=["POST"])
+def delete_letter(token: str) -> Response:
+    """Erase the letter's personal data and PDF (it stays counted as written)."""
+    letter = letter_by_token(token)
+    if letter is None:
+        abort(404)
+    erase_letter(letter.id)
+    flash(_("Your letter was deleted: your name, town and text are gone."), "success")
+    return redirect(url_for("letters.private", token=token))
