@@ -26,10 +26,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from flask import Flask, current_app
+from redis import Redis
+from rq import Queue, Retry, Worker, get_current_job
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job
+
+from marathon.extensions import db
 
 log = logging.getLogger(__name__)
 
-QUEUE_NAME = "marathon"
+APP_FACTORY = "marathon.create_app"
 RETRY_INTERVALS = (5, 30, 60)
 IN_PROCESS_WORKERS = 2
 # RQ keeps results and failures this long (seconds): the database keeps what matters.
@@ -45,6 +51,15 @@ _lock = threading.Lock()
 # The app of this worker process (built once; forked RQ work horses inherit it).
 _worker_app: Flask | None = None
 _worker_app_pid: int | None = None
+
+
+def build_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """A new app from the factory, for a process of its own (an RQ worker, a render process).
+
+    The factory is named, as gunicorn and RQ name it, rather than imported: it imports every
+    feature package, and those queue their work through this module.
+    """
+    return resolve(APP_FACTORY)(test_config)
 
 
 def resolve(task: str) -> Callable[..., Any]:
@@ -111,8 +126,6 @@ def _sweep_name(app: Flask, task: str, queue: str | None = None) -> str:
 
 
 def _request_sweep_rq(app: Flask, task: str, name: str) -> None:
-    from rq import Retry
-
     connection = redis_connection(app)
     # The flag expires: a run lost with its worker must not stop every later one.
     if not connection.set(f"{name}:wanted", 1, nx=True, ex=SWEEP_FLAG_SECONDS):
@@ -135,8 +148,6 @@ def _request_sweep_rq(app: Flask, task: str, name: str) -> None:
 
 def run_sweep(task: str) -> None:
     """The function RQ runs for :func:`request_sweep`: one run at a time, flag cleared first."""
-    from rq import get_current_job
-
     app = worker_app()
     with app.app_context():
         # The queue it came from (a worker may serve several): the flag is that queue's.
@@ -194,8 +205,6 @@ def installation_prefix(app: Flask) -> str:
 
 def redis_connection(app: Flask | None = None) -> Any:
     """A Redis connection from ``REDIS_URL`` (made on demand, never at import)."""
-    from redis import Redis
-
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     url = app.config.get("REDIS_URL")
     if not url:
@@ -211,8 +220,6 @@ def redis_connection(app: Flask | None = None) -> Any:
 
 def rq_queue(app: Flask | None = None) -> Any:
     """The RQ queue of Marathon's jobs."""
-    from rq import Queue
-
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     name = app.config["JOBS_QUEUE"]
     return Queue(name, connection=redis_connection(app))
@@ -230,10 +237,6 @@ def _enqueue_rq(
     replace: bool,
     fresh: bool = False,
 ) -> str:
-    from rq import Retry
-    from rq.exceptions import DuplicateJobError, NoSuchJobError
-    from rq.job import Job
-
     queue = rq_queue(app)
     try:
         existing = None if fresh else Job.fetch(job_id, connection=queue.connection)
@@ -273,15 +276,11 @@ def worker_app() -> Flask:
     """This process's app, built on first use (a forked work horse reuses its parent's)."""
     global _worker_app, _worker_app_pid
     if _worker_app is None:
-        from marathon import create_app
-
-        _worker_app = create_app()
+        _worker_app = build_app()
         _worker_app_pid = os.getpid()
     elif _worker_app_pid != os.getpid():
         # A forked child must not share its parent's database connections.
         with _worker_app.app_context():
-            from marathon.extensions import db
-
             db.engine.dispose(close=False)
         _worker_app_pid = os.getpid()
     return _worker_app
@@ -296,8 +295,6 @@ def set_worker_app(app: Flask) -> None:
 
 def run_worker(app: Flask, *, burst: bool = False, queues: list[str] | None = None) -> bool:
     """Run an RQ worker on ``queues`` (default: Marathon's queue) until stopped."""
-    from rq import Queue, Worker
-
     set_worker_app(app)
     connection = redis_connection(app)
     names = queues or [app.config["JOBS_QUEUE"]]
@@ -362,9 +359,6 @@ def job_alive(job_id: str, app: Flask | None = None) -> bool:
     if app.config.get("JOBS_EAGER"):
         return False
     if app.config.get("REDIS_URL"):
-        from rq.exceptions import NoSuchJobError
-        from rq.job import Job
-
         try:
             job = Job.fetch(job_id, connection=redis_connection(app))
         except NoSuchJobError:

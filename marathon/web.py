@@ -23,11 +23,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from marathon.accesslog import install_dev_server_filter
+from marathon.extensions import db
 from marathon.json_input import SafeJSONProvider
 from marathon.storage import is_disk_full
 
@@ -162,7 +164,6 @@ def _handle_csrf_error(_error: CSRFError) -> tuple[Any, int]:
 def _handle_data_error(error: Exception) -> tuple[Any, int]:
     # A safety net: a value that reached the database unchecked (NUL, an oversized integer or
     # text). The request is refused as bad input and the missing check is logged for developers.
-    from marathon.extensions import db
 
     db.session.rollback()
     current_app.logger.warning(
@@ -176,7 +177,6 @@ def _handle_data_error(error: Exception) -> tuple[Any, int]:
 
 def _handle_unexpected(error: Exception) -> tuple[Any, int]:
     current_app.logger.exception("Unhandled error on %s %s", request.method, _route())
-    from marathon.extensions import db
 
     db.session.rollback()
     return error_response(500)
@@ -196,7 +196,6 @@ def _handle_os_error(error: OSError) -> Any:
         if current_app.config.get("PROPAGATE_UNEXPECTED"):
             raise error
         return _handle_unexpected(error)
-    from marathon.extensions import db
 
     db.session.rollback()
     current_app.logger.error("Storage full on %s %s", request.method, _route())
@@ -306,7 +305,6 @@ def init_web(app: Flask) -> None:
     app.register_error_handler(CSRFError, _handle_csrf_error)
     # First of all before-request hooks: before CSRFProtect reads the body.
     app.before_request_funcs.setdefault(None, []).insert(0, _check_body)
-    from sqlalchemy.exc import DataError
 
     app.register_error_handler(DataError, _handle_data_error)
     app.register_error_handler(OverflowError, _handle_data_error)

@@ -7,8 +7,9 @@ import uuid
 import pytest
 from events_support import make_world
 
+from marathon.events.joined import joined_event
 from marathon.events.models import Event
-from marathon.events.service import CODE_ALPHABET, current_event
+from marathon.events.service import CODE_ALPHABET
 from marathon.extensions import db
 from marathon.letters.models import Letter
 from marathon.tally.models import TallyCount
@@ -46,7 +47,7 @@ def test_qr_address_joins_the_event_and_the_session_remembers_it(client, app, wo
         from flask import session
 
         session["event_id"] = world.event_id
-        assert current_event().id == world.event_id
+        assert joined_event().id == world.event_id
 
 
 def test_typed_code_ignores_case_spaces_and_dashes(client, world):
@@ -94,7 +95,7 @@ def test_an_event_closed_after_joining_no_longer_counts(client, app, world):
         from flask import session
 
         session["event_id"] = world.event_id
-        assert current_event() is None
+        assert joined_event() is None
 
 
 def test_leaving_the_event(client, world):

@@ -172,9 +172,9 @@ def test_a_render_that_finishes_after_the_deletion_leaves_no_pdf(app, world):
 
 
 def test_a_letter_deleted_while_its_render_job_runs_gets_no_pdf(app, client, world, monkeypatch):
-    import marathon.render.letters as renderer
+    import marathon.letters.pdf as letter_pdf  # where a letter's PDF is rendered from
 
-    real = renderer.render_letter_pdf
+    real = letter_pdf.render_letter_pdf
 
     def render_then_deleted(content: Any) -> bytes:
         data = real(content)
@@ -182,7 +182,7 @@ def test_a_letter_deleted_while_its_render_job_runs_gets_no_pdf(app, client, wor
             erase_letter(world["deleted"])
         return data
 
-    monkeypatch.setattr(renderer, "render_letter_pdf", render_then_deleted)
+    monkeypatch.setattr(letter_pdf, "render_letter_pdf", render_then_deleted)
     with app.app_context():
         render_letter(world["deleted"])  # the job ends quietly: nothing to keep
     assert not _letter_files(app, world["codes"][1])
@@ -197,7 +197,7 @@ def test_a_letter_deleted_while_its_render_job_runs_gets_no_pdf(app, client, wor
             erase_letter(world["ids"][2])
         return data
 
-    monkeypatch.setattr(renderer, "render_letter_pdf", render_then_deleted_other)
+    monkeypatch.setattr(letter_pdf, "render_letter_pdf", render_then_deleted_other)
     assert client.get(f"/letters/{token}/letter.pdf").status_code == 404
     assert not _letter_files(app, code)
 

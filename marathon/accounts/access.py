@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from marathon.accounts.models import ROLES
+from marathon.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -105,7 +106,6 @@ def group_object_or_404(model: type[ModelT], object_id: int) -> ModelT:
 
     404 when it does not exist, 403 when it belongs to another group (see require_group).
     """
-    from marathon.extensions import db
 
     found = db.session.get(model, object_id)
     if found is None:

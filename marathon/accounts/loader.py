@@ -16,6 +16,7 @@ from flask import current_app, flash, session
 from flask_babel import gettext as _
 from flask_login import logout_user
 
+from marathon.accounts.access import unauthorized
 from marathon.accounts.service import (
     close_login_session,
     login_session_user,
@@ -50,7 +51,6 @@ def load_user(user_id: str) -> Any:
 
 @login_manager.unauthorized_handler
 def _unauthorized() -> Any:
-    from marathon.accounts.access import unauthorized
 
     return unauthorized()
 

@@ -5,6 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import click
+from flask import current_app
+from sqlalchemy import select
+
+from marathon.batches.models import Batch
+from marathon.batches.service import ACTIVE, is_stale, requeue_stale
+from marathon.extensions import db
+from marathon.jobs import rq_queue, run_worker
 
 
 def register(group: click.Group) -> None:
@@ -19,12 +26,8 @@ def register(group: click.Group) -> None:
     )
     def worker_command(burst: bool, queues: str | None) -> None:
         """Run background jobs (print batches, letter renders) from Redis with RQ."""
-        from flask import current_app
-
-        from marathon.jobs import run_worker
-
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        if not app.config.get("REDIS_URL"):
+        if not app.config["REDIS_URL"]:
             click.echo(
                 "MARATHON_REDIS_URL is not set: there is no queue to work on. Without Redis, "
                 "jobs already run inside the web process; set MARATHON_REDIS_URL (for example "
@@ -45,8 +48,6 @@ def register(group: click.Group) -> None:
     )
     def requeue_stale_command(older_than: int) -> None:
         """Queue again the batches whose worker died mid-way (they start over cleanly)."""
-        from marathon.batches.service import requeue_stale
-
         ids = requeue_stale(timedelta(seconds=older_than))
         click.echo(
             f"{len(ids)} batch(es) requeued" + (f": {', '.join(map(str, ids))}" if ids else "")
@@ -55,16 +56,7 @@ def register(group: click.Group) -> None:
     @group.command("jobs-status")
     def jobs_status_command() -> None:
         """Show the batches queued or running, and the RQ queue's length."""
-        from flask import current_app
-        from sqlalchemy import select
-
-        from marathon.batches.models import Batch
-        from marathon.batches.service import ACTIVE, is_stale
-        from marathon.extensions import db
-
-        if current_app.config.get("REDIS_URL"):
-            from marathon.jobs import rq_queue
-
+        if current_app.config["REDIS_URL"]:
             queue = rq_queue()
             click.echo(f"queue {queue.name}: {queue.count} waiting")
         else:

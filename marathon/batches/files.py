@@ -10,6 +10,7 @@ import zipfile
 from typing import Any
 
 from marathon.batches.models import Batch
+from marathon.batches.service import ready_file
 
 
 def batch_files(batch: Batch) -> list[dict[str, Any]]:
@@ -23,7 +24,6 @@ def open_file(batch: Batch, index: int) -> tuple[Any, dict[str, Any]] | None:
     The batch's ZIP must be whole (its recorded size) and the file in it must be stored
     uncompressed at its recorded size. The caller closes the returned file.
     """
-    from marathon.batches.service import ready_file
 
     path = ready_file(batch)
     files = batch.files or []

@@ -47,8 +47,9 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select, update
 
+from marathon.batches import assembly, contents
 from marathon.batches.models import Batch
-from marathon.batches.plan import Piece
+from marathon.batches.plan import Piece, destinations, plan_files
 from marathon.batches.rendering import LetterFailed, LettersFailed, cause_of, render_missing
 from marathon.batches.withdrawal import purged_among, withdraw_own_files
 from marathon.database import begin_write
@@ -344,8 +345,6 @@ def require_pdf(row: Piece) -> Path:
 
 def _assemble(run: _Run, work: Path) -> list[dict[str, Any]]:
     """Write the batch's files into ``work``; return their entries (``Batch.files``)."""
-    from marathon.batches import assembly, contents
-    from marathon.batches.plan import destinations, plan_files
 
     pieces = list(_rows(run.letter_ids))
     run.included = [piece.id for piece in pieces]

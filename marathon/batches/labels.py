@@ -30,6 +30,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from marathon.render.content import Addressee
+from marathon.render.letters import render_html_pdf as render_print
 
 IN = 25.4
 PT = 25.4 / 72  # mm per point
@@ -227,7 +228,6 @@ def _chunks(labels: Iterable[Label], size: int) -> Iterator[list[Label]]:
 
 def render_html_pdf(html: str) -> bytes:
     """A PDF from our own print HTML, with the app's fonts and nothing else reachable."""
-    from marathon.render.letters import render_html_pdf as render_print
 
     return render_print(html, sheets=("fonts.css",))
 

@@ -13,15 +13,24 @@ in its own file. Files follow the kinds' order; envelopes in a file follow the b
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func, select
+
+from marathon.batches.imposition import PER_SHEET, sheets_for
+from marathon.batches.labels import SHEETS, address_lines
 from marathon.batches.postage import Weight, estimate, mailed_alone, sheets_of
+from marathon.cases.models import Case
 from marathon.countries import country_name
-from marathon.kinds import KIND_NAMES
+from marathon.extensions import db
+from marathon.kinds import KIND_NAMES, KINDS
 from marathon.kinds import kind as kind_of
+from marathon.letters.content import case_destination
+from marathon.letters.models import Letter
 
 PAPERS = ("a4", "letter")
 # A file's slug per kind (file names are shown to volunteers and sorted by their number).
@@ -188,12 +197,6 @@ def destinations(case_ids: Iterable[int], language: str) -> tuple[Any, dict[int,
     The address comes from :func:`case_destination` (the kind decides the case's field), with
     country names in ``language`` (the section's: it writes the envelopes).
     """
-    from sqlalchemy import select
-
-    from marathon.batches.labels import address_lines
-    from marathon.cases.models import Case
-    from marathon.extensions import db
-    from marathon.letters.content import case_destination
 
     cases = {
         case.id: case for case in db.session.scalars(select(Case).where(Case.id.in_(set(case_ids))))
@@ -229,15 +232,6 @@ def preview_files(
     Pages count cover sheets and blank backs; a letter not rendered yet counts one page (a
     postcard two). Counted in the database, grouped by kind, paper and case: no letter loaded.
     """
-    import math
-
-    from sqlalchemy import func, select
-
-    from marathon.batches.imposition import PER_SHEET, sheets_for
-    from marathon.batches.labels import SHEETS
-    from marathon.extensions import db
-    from marathon.kinds import KINDS
-    from marathon.letters.models import Letter
 
     even_pages = ((func.coalesce(Letter.pdf_pages, 1) + 1) / 2) * 2
     rows = db.session.execute(

@@ -15,11 +15,11 @@ from marathon.batches.service import (
 )
 from marathon.batches.withdrawal import remaining_letter_ids
 from marathon.database import begin_write
+from marathon.letters.service import mark_letters
 
 
 def mark_batch(batch: Batch, status: str) -> Batch:
     """Mark a finished batch printed, then sent; its letters' status follows."""
-    from marathon.letters.service import mark_letters
 
     if status not in ("printed", "sent"):
         raise BatchError(_l("A batch can be marked printed or sent."))

@@ -26,6 +26,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from marathon.extensions import db
+from marathon.jobs import build_app
 from marathon.letters.jobs import render_letter
 from marathon.storage import is_disk_full
 
@@ -113,9 +114,7 @@ def _pool_init(settings: dict[str, Any] | None, app: Flask | None = None) -> Non
         with app.app_context():
             db.engine.dispose(close=False)  # never share the parent's connections
     else:
-        from marathon import create_app
-
-        _pool_app = create_app(settings)
+        _pool_app = build_app(settings)
     _pool_app.app_context().push()
 
 

@@ -16,15 +16,19 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from redis.exceptions import RedisError
 from sqlalchemy import Select, or_, select, text, update
 
+from marathon.accounts.access import visible_group_ids
 from marathon.batches.models import Batch
+from marathon.batches.plan import preview_files as planned
+from marathon.cases.models import Case
 from marathon.clock import as_utc
 from marathon.database import begin_write
 from marathon.extensions import db
-from marathon.jobs import enqueue
+from marathon.jobs import enqueue, job_alive
 from marathon.kinds import KIND_NAMES, KINDS, POSTCARD_KINDS
-from marathon.letters.models import Letter
+from marathon.letters.models import PAPER_SIZES, Letter
 from marathon.storage import batches_dir, stored_path
 
 # "letters": everything to post that the filters select, one file per kind and paper (see
@@ -64,7 +68,6 @@ def _int_or_none(value: Any, field: str) -> int | None:
 
 def normalise_filters(raw: dict[str, Any] | None) -> dict[str, Any]:
     """The filters in canonical form (unknown keys dropped, empty values removed)."""
-    from marathon.letters.models import PAPER_SIZES
 
     raw = raw or {}
     filters: dict[str, Any] = {}
@@ -120,7 +123,6 @@ def letters_query(product: str, paper: str, filters: dict[str, Any]) -> Select[A
     appeal letters to one paper (cards and postcards print on the batch's sheet whatever the
     letter's paper says). ``paper`` no longer filters: it is the sheet cards are imposed on.
     """
-    from marathon.cases.models import Case
 
     del paper  # kept in the signature for callers; see the docstring
     query = select(Letter.id).join(Case, Case.id == Letter.case_id)
@@ -149,7 +151,6 @@ def letters_query(product: str, paper: str, filters: dict[str, Any]) -> Select[A
 
 def scoped_filters(filters: dict[str, Any], user: Any) -> dict[str, Any]:
     """``filters`` limited to what ``user`` may print: a coordinator, their own group only."""
-    from marathon.accounts.access import visible_group_ids
 
     visible = visible_group_ids(user) if user is not None else None
     if visible is None:
@@ -166,7 +167,6 @@ def preview_files(
 ) -> list[dict[str, Any]]:
     """The files a batch with these filters would print (see :func:`plan.preview_files`)."""
     _check(product, paper)
-    from marathon.batches.plan import preview_files as planned
 
     ids = letters_query(product, paper, filters).order_by(None).subquery()
     return planned(select(ids.c.id), product, paper, filters.get("labels_per"))
@@ -250,7 +250,6 @@ def start_once(key: str, new_batch: Callable[[], Batch]) -> Batch:
 
 def _queue_build(batch: Batch, *, replace: bool = False) -> None:
     """Queue the job that builds ``batch``; an unreachable queue marks the batch failed."""
-    from redis.exceptions import RedisError
 
     # Big batches get more time; the job records progress, so a timeout is visible.
     timeout = max(600, 120 + 2 * len(batch.letter_ids or ()))
@@ -282,7 +281,6 @@ def is_stale(
     last = next((as_utc(moment) for moment in moments if moment is not None), None)
     if last is None or now - last < stale_after:
         return False
-    from marathon.jobs import job_alive
 
     # In-process, a live job is known for sure; on RQ a killed worker's job still looks started.
     in_process = not current_app.config.get("REDIS_URL")
@@ -324,7 +322,6 @@ def requeue_stale(stale_after: timedelta = STALE_AFTER) -> list[int]:
 
 def visible_batches(user: Any) -> Select[Any]:
     """The batches ``user`` may see, newest first."""
-    from marathon.accounts.access import visible_group_ids
 
     query = select(Batch).order_by(Batch.id.desc())
     visible = visible_group_ids(user)

@@ -29,17 +29,20 @@ from marathon.accounts.access import (
 from marathon.batches import files as batch_files
 from marathon.batches import printing, service
 from marathon.batches.forms import ActionForm, BatchForm
+from marathon.batches.labels import label_stock
 from marathon.batches.models import Batch
+from marathon.batches.postage import RatesError, load_rates
 from marathon.batches.withdrawal import withdrawal_summary
+from marathon.cases.models import Case
+from marathon.events.models import Event, Group
 from marathon.extensions import db
-from marathon.kinds import KINDS
+from marathon.kinds import KINDS, kind_label, kind_plural
 
 blueprint = Blueprint("batches", __name__, template_folder="templates")
 
 
 @blueprint.context_processor
 def _labels() -> dict[str, Any]:
-    from marathon.kinds import kind_label, kind_plural
 
     return {
         "product_labels": PRODUCT_LABELS,
@@ -95,8 +98,6 @@ def _refuse_if_withdrawn(batch: Batch) -> None:
 
 
 def _choices(form: BatchForm) -> None:
-    from marathon.cases.models import Case
-    from marathon.events.models import Event, Group
 
     groups = visible_group_ids(current_user)
     events = select(Event).order_by(Event.starts_at.desc())
@@ -130,14 +131,12 @@ def index() -> str:
 
 
 def _stocks() -> dict[str, str]:
-    from marathon.batches.labels import label_stock
 
     return {paper: label_stock(paper) for paper in service.PAPERS}
 
 
 def _postage_state() -> tuple[str, str]:
     """("none" | "ok" | "error", message) about the section's postage table."""
-    from marathon.batches.postage import RatesError, load_rates
 
     try:
         rates = load_rates(current_app.config.get("POSTAGE_RATES_FILE"))

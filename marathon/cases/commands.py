@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
+from flask_babel import force_locale
+
+from marathon.cases.service import CaseValidationError, load_cases
 
 
 def register(group: click.Group) -> None:
@@ -19,10 +23,6 @@ def register(group: click.Group) -> None:
     )
     def load_cases_command(check: bool, cases_dir: str | None) -> None:
         """Validate cases/ and load it into the database (safe to run again)."""
-        from flask import current_app
-        from flask_babel import force_locale
-
-        from marathon.cases.service import CaseValidationError, load_cases
 
         try:
             # Messages in the section's language: there is no visitor to choose one here.

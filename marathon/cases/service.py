@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -273,7 +274,6 @@ def theme_label(theme: str, locale: str) -> str:
 
 
 def _current_locale() -> str:
-    from flask_babel import get_locale
 
     locale = get_locale()
     return str(locale) if locale else current_app.config["DEFAULT_LOCALE"]

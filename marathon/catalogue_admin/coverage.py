@@ -8,6 +8,7 @@ from flask import current_app
 
 from marathon.cases.models import Case
 from marathon.kinds import FORMAL, KIND_NAMES, KINDS, VOLUNTEER_TEXT_FIELDS
+from marathon.render.letters import template_languages
 
 # The case texts every kind needs in a language (what volunteers read)...
 CASE_FIELDS = VOLUNTEER_TEXT_FIELDS
@@ -49,7 +50,6 @@ class CaseCoverage:
 
 def coverage_languages() -> list[str]:
     """Languages shown as columns: the interface's, then any a case or template adds."""
-    from marathon.render.letters import template_languages
 
     languages = list(current_app.config["LANGUAGES"])
     for kind in KIND_NAMES:
@@ -61,7 +61,6 @@ def coverage_languages() -> list[str]:
 
 def translation_coverage(cases: list[Case], languages: list[str]) -> list[CaseCoverage]:
     """For every case, kind it offers and language: template present, case texts present."""
-    from marathon.render.letters import template_languages
 
     templates = {kind: set(template_languages(kind)) for kind in KIND_NAMES}
     rows = []

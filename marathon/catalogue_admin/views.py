@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from marathon.accounts.access import admin_required
 from marathon.cases.models import Case
+from marathon.catalogue_admin.coverage import coverage_languages, translation_coverage
 from marathon.catalogue_admin.forms import PhotoForm, RemoveForm
 from marathon.catalogue_admin.service import clear_case_photo, set_case_photo
 from marathon.catalogue_admin.uploads import (
@@ -99,7 +100,6 @@ def remove(slug: str) -> Any:
 @admin_required
 def translations() -> str:
     """The translator's view: which case × kind × language texts exist, which are missing."""
-    from marathon.catalogue_admin.coverage import coverage_languages, translation_coverage
 
     cases = db.session.scalars(
         select(Case)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from marathon.events.service import events_for, is_open
+
 
 def register(group: click.Group) -> None:
     """Add this package's commands to the ``marathon`` group."""
@@ -15,7 +17,6 @@ def register(group: click.Group) -> None:
 @with_appcontext
 def list_events() -> None:
     """Every event: id, join code, open or closed, group, title."""
-    from marathon.events.service import events_for, is_open
 
     for event in events_for(None):
         state = "open" if is_open(event) else "closed"

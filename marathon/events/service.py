@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, session
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +26,6 @@ from marathon.tally.models import TallyCount
 from marathon.tally.service import add_to_tally
 
 CODE_LENGTH = 6
-SESSION_KEY = "event_id"
 MAX_HAND_COUNT = 10_000
 
 
@@ -178,28 +177,18 @@ def event_counts_by_group() -> dict[int, int]:
     return {group_id: count for group_id, count in rows}
 
 
-def join_event(code: str) -> tuple[Event | None, str]:
-    """Remember the event in the session. Returns (event, status): joined, closed or unknown."""
+def join_status(code: str) -> tuple[Event | None, str]:
+    """The event a typed or scanned code names, and whether letters can count for it:
+    (event, "joined"), (event, "closed") or (None, "unknown")."""
     event = event_by_code(code)
     if event is None:
-        session.pop(SESSION_KEY, None)
         return None, "unknown"
-    if not is_open(event):
-        session.pop(SESSION_KEY, None)
-        return event, "closed"
-    session[SESSION_KEY] = event.id
-    return event, "joined"
+    return event, ("joined" if is_open(event) else "closed")
 
 
-def leave_event() -> None:
-    """Forget the joined event: the next letters count without it."""
-    session.pop(SESSION_KEY, None)
-
-
-def current_event() -> Event | None:
-    """The event the visitor joined, None if none or closed since."""
-    event_id = session.get(SESSION_KEY)
-    if not isinstance(event_id, int):
+def open_event(event_id: object) -> Event | None:
+    """The event of ``event_id`` (as a session kept it) while it is open, else None."""
+    if not isinstance(event_id, int) or isinstance(event_id, bool):
         return None
     event = db.session.get(Event, event_id)
     if event is None or not is_open(event):

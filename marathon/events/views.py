@@ -29,7 +29,7 @@ from marathon.accounts.access import (
 from marathon.accounts.models import User
 from marathon.cases.models import Case
 from marathon.clock import to_local
-from marathon.events import service
+from marathon.events import joined, service
 from marathon.events.forms import EventForm, GroupForm, HandCountForm, JoinForm
 from marathon.events.links import join_url
 from marathon.events.models import Event
@@ -68,7 +68,7 @@ def join() -> Any:
     form = JoinForm()
     if form.validate_on_submit():
         return redirect(url_for("events.join_code", code=form.code.data.strip()))
-    return render_template("events/join.html", form=form, event=service.current_event()), (
+    return render_template("events/join.html", form=form, event=joined.joined_event()), (
         400 if form.errors else 200
     )
 
@@ -76,7 +76,7 @@ def join() -> Any:
 @blueprint.route("/join/<code>")
 def join_code(code: str) -> Response:
     """Scanned QR code or typed code: remember the event, then go write."""
-    event, status = service.join_event(code)
+    event, status = joined.join(code)
     if status == "joined":
         flash(_("Welcome to %(title)s: the letters you write now count for it.", title=event.title))
     elif status == "closed":
@@ -103,7 +103,7 @@ def join_code(code: str) -> Response:
 @blueprint.route("/join/leave", methods=["POST"])
 def leave() -> Response:
     """Stop counting for the joined event."""
-    service.leave_event()
+    joined.leave()
     flash(_("You left the event. Your next letters count for the cases only."))
     return redirect(url_for("cases.index"))
 

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 
 from marathon.cases.models import Case
+from marathon.cases.service import photo_path
 from marathon.clock import local_day
 from marathon.countries import country_name
 from marathon.kinds import FORMAL, kind
 from marathon.letters.models import WINDOW_SIDES, Letter
 from marathon.render.content import Addressee, LetterContent
+from marathon.render.letters import default_body
 
 if TYPE_CHECKING:
     from marathon.letters.service import LetterDraft
@@ -58,7 +60,6 @@ def letter_window(letter: Letter) -> str:
 
 def letter_content(letter: Letter) -> LetterContent:
     """The plain values a letter's template is rendered from."""
-    from marathon.cases.service import photo_path
 
     case = letter.case
     photo = photo_path(case)
@@ -118,7 +119,6 @@ def draft_content(draft: LetterDraft, case: Case) -> LetterContent:
 
 def default_body_for(case: Case, kind_name: str, language: str) -> str:
     """The suggested, editable text of a kind of letter for this case in ``language``."""
-    from marathon.render.letters import default_body
 
     _used, texts = case.text(language)
     return default_body(

@@ -23,13 +23,6 @@ LETTER_PAPER_REGIONS = frozenset({"US", "CA", "MX", "PH", "CL", "CO", "VE", "GT"
 WRITE_WINDOW_SECONDS = 600
 
 
-def current_event_or_none() -> Any:
-    """The open event the visitor joined, or None."""
-    from marathon.events.service import current_event
-
-    return current_event()
-
-
 def group_choices() -> list[tuple[int, str]]:
     """Choices of the "your local group" select, "none" first."""
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from marathon.extensions import db
 from marathon.letters.models import Letter
+from marathon.letters.pdf import ensure_letter_pdf
 from marathon.letters.storage import LetterGone
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,6 @@ def render_letter(letter_id: int) -> None:
 
     A letter deleted before or while it renders gets no PDF (nothing to do, no error).
     """
-    from marathon.letters.pdf import ensure_letter_pdf
 
     letter = db.session.get(Letter, letter_id)
     if letter is None or letter.purged_at is not None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from marathon.letters.content import letter_content
 from marathon.letters.models import Letter
 from marathon.letters.storage import store_letter_pdf, stored_pdf
+from marathon.render.letters import render_letter_pdf
 
 
 def ensure_letter_pdf(letter: Letter) -> bytes:
@@ -12,8 +14,6 @@ def ensure_letter_pdf(letter: Letter) -> bytes:
     :class:`marathon.letters.storage.LetterGone` if the letter is deleted meanwhile: nothing is
     kept (see :func:`marathon.letters.storage.store_letter_pdf`).
     """
-    from marathon.letters.content import letter_content
-    from marathon.render.letters import render_letter_pdf
 
     existing = stored_pdf(letter)
     if existing is not None:

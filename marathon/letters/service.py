@@ -17,7 +17,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from marathon.cases.facts import CaseFacts, cached_suggestion, case_facts, suggested_body
 from marathon.cases.models import Case
 from marathon.clock import as_utc, local_day
 from marathon.codes import CODE_ALPHABET
@@ -25,6 +24,7 @@ from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.jobs import request_sweep
 from marathon.kinds import KIND_NAMES, KINDS
+from marathon.letters.facts import CaseFacts, cached_suggestion, case_facts, suggested_body
 from marathon.letters.models import PAPER_SIZES, WINDOW_SIDES, Letter
 from marathon.prepared import PreparedStatement, db_datetime, raw_connection
 from marathon.render.templating import message_fits

@@ -17,12 +17,14 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from marathon.cases.service import get_case
+from marathon.events.joined import joined_event
 from marathon.kinds import KIND_NAMES
 from marathon.letters.content import default_body_for, draft_content
 from marathon.letters.context import (
-    current_event_or_none,
     default_paper,
     group_choices,
     throttle_writing,
@@ -40,6 +42,8 @@ from marathon.letters.service import (
     write_letter,
 )
 from marathon.letters.storage import LetterGone
+from marathon.render.letters import render_preview_html
+from marathon.tally.service import case_total
 
 blueprint = Blueprint("letters", __name__, template_folder="templates")
 
@@ -54,7 +58,6 @@ PREVIEW_POLICY = (
 
 
 def _case_or_404(slug: str) -> Any:
-    from marathon.cases.service import get_case
 
     case = get_case(slug)
     if case is None or not case.active:
@@ -82,7 +85,7 @@ def write(slug: str) -> Any:
 
     form = WriteForm()
     form.group_id.choices = group_choices()
-    event = current_event_or_none()
+    event = joined_event()
     if request.method == "GET":
         form.submission_id.data = uuid.uuid4().hex
         form.body.data = default_body_for(case, kind, language)
@@ -120,8 +123,6 @@ def write(slug: str) -> Any:
 def preview(slug: str) -> Response:
     """The letter as it will print, shown in the form's preview frame."""
 
-    from marathon.render.letters import render_preview_html
-
     case = _case_or_404(slug)
     kind, language = _chosen(case)
     if kind is None or language is None:
@@ -137,7 +138,6 @@ def preview(slug: str) -> Response:
 @blueprint.route("/letters/<token>")
 def private(token: str) -> str:
     """The private page of a letter: thanks, download again, delete."""
-    from marathon.tally.service import case_total
 
     letter = letter_by_token(token)
     if letter is None:
@@ -209,7 +209,6 @@ def _choose_page(case: Any, kind: str | None) -> str:
 
 
 def _preferred_language(case: Any) -> str:
-    from flask_babel import get_locale
 
     locale = str(get_locale() or current_app.config["DEFAULT_LOCALE"])
     return locale if locale in case.languages else (case.languages[0] if case.languages else "")

@@ -19,6 +19,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from fontTools.ttLib import TTFont
+
 from marathon.render.paths import FONTS_DIR
 
 PT = 25.4 / 72  # mm per point
@@ -83,7 +85,6 @@ BOXES: dict[str, Box] = {
 @functools.cache
 def _advances(family: str) -> tuple[dict[int, int], int]:
     """Advance widths of a font by code point, and its units per em (read once per process)."""
-    from fontTools.ttLib import TTFont
 
     font = TTFont(str(FONTS_DIR / FONT_FILES[family]), lazy=True)
     metrics = font["hmtx"].metrics

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask import current_app, has_app_context
+
 from marathon.config import PROJECT_ROOT
 
 DEFAULT_TEMPLATES_DIR = PROJECT_ROOT / "letter_templates"
@@ -12,7 +14,6 @@ FONTS_DIR = PROJECT_ROOT / "marathon" / "static" / "fonts"
 
 def templates_dir() -> Path:
     """The configured ``LETTER_TEMPLATES_DIR`` (the app's when there is one)."""
-    from flask import current_app, has_app_context
 
     if has_app_context():
         return Path(current_app.config.get("LETTER_TEMPLATES_DIR") or DEFAULT_TEMPLATES_DIR)

@@ -29,6 +29,7 @@ from marathon.kinds import KINDS, Kind
 from marathon.languages import text_direction
 from marathon.render import fitting
 from marathon.render.content import LetterContent
+from marathon.render.fetcher import path_url
 from marathon.render.fitting import address_size
 from marathon.render.paths import templates_dir
 
@@ -240,7 +241,6 @@ def letter_context(content: LetterContent) -> dict[str, Any]:
     )
     direction = text_direction(content.language)
     box = _address_box(content)
-    from marathon.render.fetcher import path_url  # WeasyPrint's: loaded only to render
 
     photo_url = path_url(content.photo_path) if content.photo_path else None
     return {

@@ -9,7 +9,11 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
+from marathon.events.models import Group
 from marathon.events.service import event_by_code
+from marathon.extensions import db
+from marathon.reports import exports, report_file, service, transfer
+from marathon.reports.transfer import build_report
 
 
 def register(group: click.Group) -> None:
@@ -31,7 +35,6 @@ def register(group: click.Group) -> None:
         output: str,
     ) -> None:
         """Print the totals (the same numbers as the report page and its exports)."""
-        from marathon.reports import exports, service
 
         edition = edition or current_app.config["EDITION"]
         try:
@@ -52,7 +55,6 @@ def register(group: click.Group) -> None:
     @click.option("--event", "event_code", required=True, help="The event's join code.")
     def export_report_command(event_code: str) -> None:
         """Print the report file of an offline event (JSON) for the section's instance."""
-        from marathon.reports.transfer import build_report
 
         event = event_by_code(event_code)
         if event is None:
@@ -64,9 +66,6 @@ def register(group: click.Group) -> None:
     @click.option("--group", "group_name", default=None, help="Attribute to this group (name).")
     def import_report_command(path, group_name: str | None) -> None:
         """Import an offline event's report file; a file already imported counts once."""
-        from marathon.events.models import Group
-        from marathon.extensions import db
-        from marathon.reports import report_file, transfer
 
         group_id = None
         if group_name:

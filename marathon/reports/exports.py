@@ -22,12 +22,18 @@ import csv
 import io
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import render_template
 from flask_babel import format_decimal
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 
+from marathon.config import PROJECT_ROOT
 from marathon.i18n import tr
+from marathon.render.fetcher import FONTS_DIR, SafeURLFetcher
+from marathon.render.fonts import font_configuration
 from marathon.reports.service import DIMENSION_LABELS, Row, grand_total
 
 BOM = "\ufeff"
@@ -94,7 +100,6 @@ def rows_to_table(by: tuple[str, ...], rows: list[Row]) -> str:
 
 def summary_pdf(*, title: str, subtitle: str, sections: list[dict[str, Any]], total: int) -> bytes:
     """A printable one-page PDF summary; ``sections`` are ``{"title", "rows": [(label, n)]}``."""
-    from weasyprint import HTML
 
     html = render_template(
         "reports/summary_pdf.html",
@@ -117,17 +122,12 @@ def _font_url(name: str) -> str:
 
 def _render_tools() -> tuple[Any, Any]:
     """The render helper's SafeURLFetcher and shared FontConfiguration, or minimal stand-ins."""
-    from weasyprint.text.fonts import FontConfiguration
 
     try:
-        from marathon.render.fetcher import FONTS_DIR, SafeURLFetcher
-
         fetcher = SafeURLFetcher({"fonts": FONTS_DIR})
     except ImportError:  # pragma: no cover - the render package ships the fetcher
         fetcher = _fonts_only_fetcher
     try:
-        from marathon.render.fonts import font_configuration  # type: ignore[import-not-found]
-
         fonts = font_configuration()
     except ImportError:
         fonts = FontConfiguration()
@@ -136,9 +136,6 @@ def _render_tools() -> tuple[Any, Any]:
 
 def _fonts_only_fetcher(url: str, timeout: int = 10, ssl_context: Any = None) -> dict:
     """Refuse every URL except the app's own fonts."""
-    from pathlib import Path
-
-    from marathon.config import PROJECT_ROOT
 
     fonts = (PROJECT_ROOT / "marathon" / "static" / "fonts").resolve()
     prefix = "marathon-asset://fonts/"

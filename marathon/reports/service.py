@@ -19,7 +19,7 @@ from marathon.cases.models import Case
 from marathon.events.models import Event, Group
 from marathon.events.service import event_by_code
 from marathon.extensions import db
-from marathon.i18n import tr
+from marathon.i18n import LANGUAGE_NAMES, tr
 from marathon.kinds import KIND_NAMES, KINDS
 from marathon.reports.queries import DIMENSIONS, ReportError, raw_totals
 from marathon.tally.models import CHANNELS
@@ -193,8 +193,6 @@ def _describe(name: str, values: set) -> dict[Any, tuple]:
         order = {channel: i for i, channel in enumerate(CHANNELS)}
         return {v: (v, tr(CHANNEL_LABELS.get(v, v)), (order.get(v, 99), v)) for v in values}
     if name == "language":
-        from marathon.i18n import LANGUAGE_NAMES
-
         return {v: (v, LANGUAGE_NAMES.get(v, v or "—"), (v,)) for v in values}
     if name == "day":
         return {v: (v, v.isoformat(), (v,)) for v in values}

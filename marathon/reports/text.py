@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask_babel import format_decimal
+
 
 def integer_formatter() -> Callable[[int], str]:
     """A fast integer formatter in the current locale (Babel's costs ~0.3 ms a call).
@@ -11,7 +13,6 @@ def integer_formatter() -> Callable[[int], str]:
     Babel is asked twice, to learn the group separator and whether 4-digit numbers are grouped
     (Spanish writes 1000 but 10 000); then every number is formatted with plain Python.
     """
-    from flask_babel import format_decimal
 
     big = format_decimal(1234567)
     separator = big[1 : big.index("234")] if "234" in big else ""

@@ -8,6 +8,7 @@ Thin views: the numbers come from :mod:`marathon.reports.service`, files from
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, NoReturn
 
 from flask import (
@@ -15,12 +16,13 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import format_date
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -54,9 +56,6 @@ def fail(status: int, message: str) -> NoReturn:
 @blueprint.app_template_filter("format_report_date")
 def format_report_date(value: Any) -> str:
     """A date or datetime in the reader's language (datetimes in the section's time zone)."""
-    from datetime import datetime
-
-    from flask_babel import format_datetime
 
     if isinstance(value, datetime):
         return format_datetime(value, "medium")
@@ -84,7 +83,6 @@ def _query() -> tuple[int, tuple[str, ...], dict[str, Any], list[int] | None]:
 
 def format_number(value: int) -> str:
     """Numbers in the reader's language; the formatter is made once per request."""
-    from flask import g
 
     formatter = g.get("report_number_format")
     if formatter is None:

@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, select
 
 from marathon.cases.models import Case
 from marathon.extensions import db
+from marathon.letters.content import default_body_for
 from marathon.prepared import PreparedStatement, RawConnection
 
 T = TypeVar("T")
@@ -128,7 +129,6 @@ def _languages(case_id: int) -> tuple[str, ...]:
 
 
 def _render_suggestion(case_id: int, kind: str, language: str) -> str:
-    from marathon.letters.content import default_body_for
 
     case = db.session.get(Case, case_id)
     return default_body_for(case, kind, language) if case is not None else ""
