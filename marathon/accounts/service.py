@@ -16,7 +16,7 @@ import secrets
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marathon.accounts.models import ROLES, LoginSession, User
+from marathon.clock import utcnow
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.groups.service import group_exists
@@ -248,7 +249,7 @@ def open_login_session(user_id: int) -> str:
     Sessions of anyone idle for longer than ``SESSION_IDLE_MINUTES`` are pruned on the way.
     """
     token = secrets.token_urlsafe(32)
-    now = datetime.now(UTC)
+    now = utcnow()
     begin_write()
     db.session.execute(delete(LoginSession).where(LoginSession.last_seen_at < now - _idle_limit()))
     db.session.add(
@@ -271,7 +272,7 @@ def login_session_user(user_id: int, token: str) -> User | None:
             User.id == user_id,
             User.active.is_(True),
             LoginSession.token_digest == token_digest(token),
-            LoginSession.last_seen_at >= datetime.now(UTC) - _idle_limit(),
+            LoginSession.last_seen_at >= utcnow() - _idle_limit(),
         )
     )
 
@@ -282,7 +283,7 @@ def touch_login_session(token: str) -> None:
     db.session.execute(
         update(LoginSession)
         .where(LoginSession.token_digest == token_digest(token))
-        .values(last_seen_at=datetime.now(UTC))
+        .values(last_seen_at=utcnow())
     )
     db.session.commit()
 

@@ -39,7 +39,6 @@ import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +51,7 @@ from marathon.batches.models import Batch
 from marathon.batches.plan import Piece, destinations, plan_files
 from marathon.batches.rendering import LetterFailed, LettersFailed, cause_of, render_missing
 from marathon.batches.withdrawal import purged_among, withdraw_own_files
+from marathon.clock import utcnow
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.kinds import KINDS
@@ -89,7 +89,7 @@ class _Run:
         if not force and done % PROGRESS_EVERY and now - self.last_write < PROGRESS_SECONDS:
             return
         self.last_write = now
-        _update(self, done=done, total=self.total, heartbeat_at=datetime.now(UTC))
+        _update(self, done=done, total=self.total, heartbeat_at=utcnow())
 
 
 def _update(run: _Run, **values: Any) -> None:
@@ -137,8 +137,8 @@ def build_batch(batch_id: int) -> None:
             file_path=relative,
             file_size=final.stat().st_size,
             letter_ids=run.included,
-            finished_at=datetime.now(UTC),
-            heartbeat_at=datetime.now(UTC),
+            finished_at=utcnow(),
+            heartbeat_at=utcnow(),
             error=None,
         )
         log.info("batch %s done: %s files, %s pages", batch_id, len(entries), pages)
@@ -204,7 +204,7 @@ def _claim(batch_id: int) -> _Run | None:
     batch.file_path = None
     batch.file_size = None
     batch.files = None
-    batch.started_at = batch.heartbeat_at = datetime.now(UTC)
+    batch.started_at = batch.heartbeat_at = utcnow()
     run = _Run(
         batch_id=batch.id,
         attempt=batch.attempts,
@@ -233,7 +233,7 @@ def _record_failure(run: _Run, exc: BaseException) -> None:
         db.session.execute(
             update(Batch)
             .where(Batch.id == run.batch_id, Batch.attempts == run.attempt)
-            .values(status="failed", error=message, heartbeat_at=datetime.now(UTC))
+            .values(status="failed", error=message, heartbeat_at=utcnow())
         )
         db.session.commit()
     except Exception:

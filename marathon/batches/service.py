@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from marathon.accounts.access import visible_group_ids
 from marathon.batches.models import Batch
 from marathon.batches.plan import preview_files as planned
 from marathon.cases.models import Case
-from marathon.clock import as_utc
+from marathon.clock import as_utc, utcnow
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.jobs import enqueue, job_alive
@@ -276,7 +276,7 @@ def is_stale(
     """A queued or running batch whose job shows no sign of life for ``stale_after``."""
     if batch.status not in ACTIVE:
         return False
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     moments = (batch.heartbeat_at, batch.started_at, batch.created_at)
     last = next((as_utc(moment) for moment in moments if moment is not None), None)
     if last is None or now - last < stale_after:
@@ -300,7 +300,7 @@ def retry_batch(batch: Batch, *, force: bool = False) -> Batch:
     db.session.execute(
         update(Batch)
         .where(Batch.id == batch.id)
-        .values(status="queued", error=None, heartbeat_at=datetime.now(UTC))
+        .values(status="queued", error=None, heartbeat_at=utcnow())
     )
     db.session.commit()
     db.session.refresh(batch)
@@ -310,7 +310,7 @@ def retry_batch(batch: Batch, *, force: bool = False) -> Batch:
 
 def requeue_stale(stale_after: timedelta = STALE_AFTER) -> list[int]:
     """Queue again every batch whose worker died mid-way; returns their ids."""
-    now = datetime.now(UTC)
+    now = utcnow()
     batches = db.session.scalars(select(Batch).where(Batch.status.in_(ACTIVE))).all()
     requeued = []
     for batch in batches:

@@ -19,7 +19,6 @@ import logging
 import re
 import shutil
 from collections.abc import Collection, Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from sqlalchemy import or_, select
 
 from marathon.batches.models import WITHDRAWN_REASONS, Batch
 from marathon.batches.service import ACTIVE, storage_dir
+from marathon.clock import utcnow
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.letters.models import Letter
@@ -123,7 +123,7 @@ def _withdraw(batch: Batch, reason: str) -> None:
     path.unlink(missing_ok=True)  # before the commit: a failed commit never leaves the file
     batch.file_path = None
     batch.file_size = None
-    batch.withdrawn_at = datetime.now(UTC)
+    batch.withdrawn_at = utcnow()
     batch.withdrawn_reason = reason
 
 
@@ -134,7 +134,7 @@ def withdraw_own_files(batch_id: int, path: Path) -> None:
     if batch is not None:
         batch.file_path = None
         batch.file_size = None
-        batch.withdrawn_at = datetime.now(UTC)
+        batch.withdrawn_at = utcnow()
         batch.withdrawn_reason = "deleted"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from marathon.cases.models import Case
-from marathon.clock import as_utc, local_to_utc, today_local
+from marathon.clock import as_utc, local_to_utc, today_local, utcnow
 from marathon.codes import CODE_ALPHABET
 from marathon.database import begin_write
 from marathon.events.models import Event, HandCount
@@ -39,7 +39,7 @@ def is_open(event: Event) -> bool:
 
 
 def _still_open(closed: bool, ends_at: datetime) -> bool:
-    return not closed and as_utc(ends_at) > datetime.now(UTC)
+    return not closed and as_utc(ends_at) > utcnow()
 
 
 # -- events ----------------------------------------------------------------------------------

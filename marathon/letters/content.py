@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
 from marathon.cases.models import Case
 from marathon.cases.service import photo_path
-from marathon.clock import local_day
+from marathon.clock import local_day, utcnow
 from marathon.countries import country_name
 from marathon.kinds import FORMAL, kind
 from marathon.letters.models import WINDOW_SIDES, Letter
@@ -111,7 +110,7 @@ def draft_content(draft: LetterDraft, case: Case) -> LetterContent:
         sender_country=draft.sender_country,
         personal_sentence=draft.personal_sentence,
         body=draft.body,
-        created_at=datetime.now(UTC),
+        created_at=utcnow(),
     )
     letter.case = case
     return letter_content(letter)

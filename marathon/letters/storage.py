@@ -10,13 +10,13 @@ the deletion never leaves one behind.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from marathon.clock import utcnow
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.letters.models import Letter
@@ -87,7 +87,7 @@ def store_letter_pdf(letter_id: int, code: str, data: bytes) -> None:
             raise LetterGone(letter_id)
         letter.pdf_path = relative
         letter.pdf_pages = pages
-        letter.rendered_at = datetime.now(UTC)
+        letter.rendered_at = utcnow()
         db.session.commit()
     except BaseException:
         db.session.rollback()

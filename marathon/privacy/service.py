@@ -22,6 +22,7 @@ from marathon.batches.withdrawal import (
     withdraw_batches_with_deleted_letters,
 )
 from marathon.cases.models import Case
+from marathon.clock import utcnow
 from marathon.database import begin_write
 from marathon.extensions import db
 from marathon.letters.models import Letter
@@ -62,7 +63,7 @@ def _erase(letter_id: int) -> bool:
         letter.display_name = None
         letter.share_first_name = False
         letter.pdf_path = None
-        letter.purged_at = letter.purged_at or datetime.now(UTC)
+        letter.purged_at = letter.purged_at or utcnow()
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -81,7 +82,7 @@ def purge_expired(now: datetime | None = None) -> int:
 
     Then sweeps what deletions left behind (:func:`remove_deleted_leftovers`).
     """
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     retention_days = int(current_app.config["RETENTION_DAYS"])
     editions = db.session.scalars(select(Case.edition).distinct()).all()
     purged = 0

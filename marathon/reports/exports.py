@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from flask_babel import format_decimal
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from marathon.clock import utcnow
 from marathon.config import PROJECT_ROOT
 from marathon.i18n import tr
 from marathon.render.fetcher import FONTS_DIR, SafeURLFetcher
@@ -107,7 +107,7 @@ def summary_pdf(*, title: str, subtitle: str, sections: list[dict[str, Any]], to
         subtitle=subtitle,
         sections=sections,
         total=total,
-        generated=datetime.now(UTC),
+        generated=utcnow(),
         fmt=format_decimal,
         font_url=_font_url,
     )

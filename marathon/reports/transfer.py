@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marathon.cases.models import Case
+from marathon.clock import utcnow
 from marathon.database import begin_write
 from marathon.events.models import Event, Group, HandCount
 from marathon.extensions import db
@@ -84,7 +85,7 @@ def build_report(event: Event) -> dict[str, Any]:
             for slug, kind, language, channel, day, quantity in rows
             if quantity
         ],
-        "created_at": datetime.now(UTC).isoformat(),
+        "created_at": utcnow().isoformat(),
     }
     document["checksum"] = checksum(document)
     return document
@@ -283,7 +284,7 @@ def take_back(earlier: ReportImport) -> int:
             group_id=row.group_id,
         )
         db.session.delete(row)
-    earlier.replaced_at = datetime.now(UTC)
+    earlier.replaced_at = utcnow()
     db.session.flush()
     return sum(row.quantity for row in rows)
 
