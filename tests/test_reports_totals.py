@@ -182,3 +182,36 @@ def test_cli_report_prints_the_same_totals(app, runner, world):
     assert as_csv.output.splitlines()[-1] == "TOTAL,,22"
     bad = runner.invoke(args=["marathon", "report", "--group", "Nowhere"])
     assert bad.exit_code != 0 and "No group named Nowhere" in bad.output
+
+
+def test_summary_pdfs_and_letters_render_side_by_side_in_threads(app):
+    """The threaded server renders a report summary while letters render: one font
+    configuration is shared, so both take the renderer's lock; every PDF is whole and right."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from render_support import font_files, make_content, pdf_text
+
+    from marathon.render.letters import render_letter_pdf
+    from marathon.reports.exports import summary_pdf
+
+    def summary(number: int) -> str:
+        with app.test_request_context():
+            pdf = summary_pdf(
+                title=f"Résumé {number}",
+                subtitle="Lyon",
+                sections=[{"title": "Cas", "rows": [("Damisoa", number)]}],
+                total=number,
+            )
+        assert all(embedded for _, embedded in font_files(pdf))
+        return pdf_text(pdf)
+
+    def letter(number: int) -> str:
+        return pdf_text(render_letter_pdf(make_content(code=f"ABCD-{number:04d}")))
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        summaries = list(pool.map(summary, range(6)))
+        letters = list(pool.map(letter, range(6)))
+    for number, text in enumerate(summaries):
+        assert f"Résumé {number}" in text and "Damisoa" in text
+    for number, text in enumerate(letters):
+        assert f"ABCD-{number:04d}" in text

@@ -14,7 +14,6 @@ Public API (import from the modules; this package stays light to import):
   envelope window or the postcard's address side).
 - ``marathon.render.fetcher``: ``SafeURLFetcher`` (the only URL fetcher WeasyPrint gets),
   ``asset_url``, ``path_url``, ``asset_roots``.
-- ``marathon.render.fonts``: ``font_configuration``, ``fonts_stylesheet``.
 
 What a kind of mail is (recipient, voice, paper, layout) is defined once in ``marathon.kinds``.
 """

@@ -21,19 +21,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 from flask import render_template
 from flask_babel import format_decimal
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
 
 from marathon.clock import utcnow
-from marathon.config import PROJECT_ROOT
 from marathon.i18n import tr
-from marathon.render.fetcher import FONTS_DIR, SafeURLFetcher
-from marathon.render.fonts import font_configuration
+from marathon.render.letters import render_html_pdf
 from marathon.reports.service import DIMENSION_LABELS, Row, grand_total
 
 BOM = "\ufeff"
@@ -109,42 +104,9 @@ def summary_pdf(*, title: str, subtitle: str, sections: list[dict[str, Any]], to
         total=total,
         generated=utcnow(),
         fmt=format_decimal,
-        font_url=_font_url,
     )
-    fetcher, fonts = _render_tools()
-    document = HTML(string=html, url_fetcher=fetcher, base_url="marathon-asset://fonts/")
-    return document.write_pdf(font_config=fonts)
-
-
-def _font_url(name: str) -> str:
-    return f"marathon-asset://fonts/{name}"
-
-
-def _render_tools() -> tuple[Any, Any]:
-    """The render helper's SafeURLFetcher and shared FontConfiguration, or minimal stand-ins."""
-
-    try:
-        fetcher = SafeURLFetcher({"fonts": FONTS_DIR})
-    except ImportError:  # pragma: no cover - the render package ships the fetcher
-        fetcher = _fonts_only_fetcher
-    try:
-        fonts = font_configuration()
-    except ImportError:
-        fonts = FontConfiguration()
-    return fetcher, fonts
-
-
-def _fonts_only_fetcher(url: str, timeout: int = 10, ssl_context: Any = None) -> dict:
-    """Refuse every URL except the app's own fonts."""
-
-    fonts = (PROJECT_ROOT / "marathon" / "static" / "fonts").resolve()
-    prefix = "marathon-asset://fonts/"
-    if not url.startswith(prefix):
-        raise ValueError(f"refused: {url}")
-    path = (fonts / url[len(prefix) :]).resolve()
-    if not path.is_relative_to(fonts) or not path.is_file():
-        raise ValueError(f"refused: {url}")
-    return {"string": Path(path).read_bytes(), "mime_type": "font/ttf"}
+    # The shared fonts (fonts.css), under the renderer's lock: one font configuration per process.
+    return render_html_pdf(html, sheets=("fonts.css",))
 
 
 def dumps(document: dict[str, Any]) -> str:
