@@ -7,17 +7,28 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run setup db translations translations-update test lint format check-format system-deps browser-deps clean bench
+.PHONY: lock run setup db translations translations-update test lint format check-format system-deps browser-deps clean bench
 
 run: setup db
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
-# The virtual environment is rebuilt when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml
+# The virtual environment installs exactly what the lock file names (with their hashes), then the
+# project itself; it is brought up to date when the lock file or pyproject.toml changes.
+LOCK := requirements.lock
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Resolve the dependencies of pyproject.toml again into the lock file (then `make test`, and
+# commit both). pip-tools is a tool of this step only, not a dependency of the app.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra test --generate-hashes --allow-unsafe --strip-extras \
+		--output-file $(LOCK) pyproject.toml
 
 setup: system-deps $(VENV)/.installed translations
 
