@@ -29,6 +29,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from marathon.accesslog import install_dev_server_filter
+from marathon.editions import EDITION_YEARS, current_edition
 from marathon.extensions import db
 from marathon.json_input import SafeJSONProvider
 from marathon.storage import is_disk_full
@@ -98,18 +99,15 @@ def switch_language(code: str) -> Response:
     return redirect(target or url_for("cases.index"))
 
 
-EDITION_YEARS = range(2000, 2101)  # a plausible edition; an oversized integer would fail in SQL
-
-
 def edition_arg() -> int:
     """The edition (a year) asked for with ``?edition=``, else the current one.
 
     The one reading of ``?edition=`` on every page and API route: a value that is not a year in
-    :data:`EDITION_YEARS` is refused with a 400 that says what to write.
+    :data:`marathon.editions.EDITION_YEARS` is refused with a 400 that says what to write.
     """
     raw = request.args.get("edition", "")
     if not raw:
-        return int(current_app.config["EDITION"])
+        return current_edition()
     if not (raw.isascii() and raw.isdigit()) or int(raw) not in EDITION_YEARS:
         abort(400, description=_("The edition must be a year, like %(year)s.", year=2025))
     return int(raw)
@@ -279,7 +277,7 @@ def _template_context() -> dict[str, Any]:
     return {
         "current_locale": str(locale) if locale else current_app.config["DEFAULT_LOCALE"],
         "interface_languages": current_app.config["LANGUAGES"],
-        "edition": current_app.config["EDITION"],
+        "edition": current_edition(),
     }
 
 

@@ -34,6 +34,7 @@ from marathon.batches.models import Batch
 from marathon.batches.postage import RatesError, load_rates
 from marathon.batches.withdrawal import withdrawal_summary
 from marathon.cases.models import Case
+from marathon.editions import current_edition
 from marathon.events.models import Event, Group
 from marathon.extensions import db
 from marathon.kinds import KINDS, kind_label, kind_plural
@@ -110,7 +111,7 @@ def _choices(form: BatchForm) -> None:
     form.group_id.choices = ([] if groups is not None else everything) + [
         (g.id, g.name) for g in db.session.scalars(group_query)
     ]
-    cases = select(Case).where(Case.edition == current_app.config["EDITION"])
+    cases = select(Case).where(Case.edition == current_edition())
     form.case_id.choices = everything + [
         (c.id, c.person) for c in db.session.scalars(cases.order_by(Case.position, Case.id))
     ]

@@ -24,6 +24,7 @@ from marathon.cases.models import Case, Outcome
 from marathon.clock import utcnow
 from marathon.countries import country_name
 from marathon.database import begin_write
+from marathon.editions import current_edition
 from marathon.extensions import db
 from marathon.storage import uploaded_photo_path
 
@@ -196,9 +197,7 @@ def get_case(
 
     ``with_outcomes=False`` skips loading the timeline (the write path does not show it).
     """
-    query = select(Case).where(
-        Case.slug == slug, Case.edition == (edition or current_app.config["EDITION"])
-    )
+    query = select(Case).where(Case.slug == slug, Case.edition == (edition or current_edition()))
     if not include_inactive:
         query = query.where(Case.active.is_(True))
     if with_outcomes:

@@ -20,6 +20,7 @@ from marathon.cases.service import (
     theme_label,
 )
 from marathon.countries import country_name
+from marathon.editions import current_edition
 from marathon.kinds import kind_label, ordered
 from marathon.tally.service import case_total, case_totals
 
@@ -102,7 +103,7 @@ def _case_view(case: Case, locale: str, total: int) -> dict[str, Any]:
 @blueprint.route("/")
 def index() -> str:
     """The cases of the current edition, filtered by country and theme (a plain GET form)."""
-    edition = current_app.config["EDITION"]
+    edition = current_edition()
     locale = _locale()
     country = (request.args.get("country") or "").strip().upper()[:2] or None
     theme = (request.args.get("theme") or "").strip()[:80] or None

@@ -7,7 +7,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,6 +26,7 @@ from marathon.catalogue_admin.uploads import (
     check_photo,
     max_photo_bytes,
 )
+from marathon.editions import current_edition
 from marathon.extensions import db
 from marathon.storage import uploaded_photo_path
 
@@ -35,7 +35,7 @@ blueprint = Blueprint("catalogue_admin", __name__, template_folder="templates")
 
 def _case_or_404(slug: str) -> Case:
     case = db.session.scalars(
-        select(Case).where(Case.edition == current_app.config["EDITION"], Case.slug == slug[:80])
+        select(Case).where(Case.edition == current_edition(), Case.slug == slug[:80])
     ).first()
     if case is None:
         abort(404)
@@ -47,9 +47,7 @@ def _case_or_404(slug: str) -> Case:
 def index() -> str:
     """The edition's cases, with whether each has a photo and whether it was uploaded."""
     cases = db.session.scalars(
-        select(Case)
-        .where(Case.edition == current_app.config["EDITION"])
-        .order_by(Case.position, Case.slug)
+        select(Case).where(Case.edition == current_edition()).order_by(Case.position, Case.slug)
     ).all()
     rows = [(case, uploaded_photo_path(case.edition, case.slug) is not None) for case in cases]
     return render_template("catalogue_admin/index.html", rows=rows)
@@ -103,7 +101,7 @@ def translations() -> str:
 
     cases = db.session.scalars(
         select(Case)
-        .where(Case.edition == current_app.config["EDITION"], Case.active.is_(True))
+        .where(Case.edition == current_edition(), Case.active.is_(True))
         .order_by(Case.position, Case.slug)
     ).all()
     languages = coverage_languages()

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +16,7 @@ from marathon.cases.models import Case
 from marathon.clock import as_utc, local_to_utc, today_local, utcnow
 from marathon.codes import CODE_ALPHABET
 from marathon.database import begin_write
+from marathon.editions import current_edition
 from marathon.events.models import Event, HandCount
 from marathon.extensions import db
 from marathon.groups.service import group_exists
@@ -125,7 +125,7 @@ def create_event(
     begin_write()
     event = Event(
         group_id=group_id,
-        edition=edition or current_app.config["EDITION"],
+        edition=edition or current_edition(),
         title=title.strip(),
         place=(place or "").strip() or None,
         starts_at=starts,

@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 
 from marathon.cases.models import Case
+from marathon.editions import current_edition
 from marathon.extensions import db
 from marathon.letters.content import default_body_for
 from marathon.prepared import PreparedStatement, RawConnection
@@ -60,7 +61,7 @@ def case_facts(
 
     ``on``: the caller's :func:`marathon.prepared.raw_connection`, if it has one.
     """
-    edition = edition or current_app.config["EDITION"]
+    edition = edition or current_edition()
     cursor = _FACTS.execute({"slug": slug, "edition": edition}, on=on)
     row = cursor.fetchone()
     cursor.close()

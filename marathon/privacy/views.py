@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from marathon.editions import current_edition
 from marathon.letters.service import letter_by_token
 from marathon.privacy.service import erase_letter, retention_deadline
 
@@ -17,7 +18,7 @@ blueprint = Blueprint("privacy", __name__, template_folder="templates")
 def purge_date(edition: int | None = None) -> datetime:
     """When the personal data of ``edition``'s letters (default: the current one) is erased."""
     config = current_app.config
-    return retention_deadline(int(edition or config["EDITION"]), int(config["RETENTION_DAYS"]))
+    return retention_deadline(int(edition or current_edition()), int(config["RETENTION_DAYS"]))
 
 
 @blueprint.route("/privacy")

@@ -6,9 +6,9 @@ import json
 import sys
 
 import click
-from flask import current_app
 from sqlalchemy import select
 
+from marathon.editions import current_edition
 from marathon.events.models import Group
 from marathon.events.service import event_by_code
 from marathon.extensions import db
@@ -36,7 +36,7 @@ def register(group: click.Group) -> None:
     ) -> None:
         """Print the totals (the same numbers as the report page and its exports)."""
 
-        edition = edition or current_app.config["EDITION"]
+        edition = edition or current_edition()
         try:
             by = service.check_dimensions(by)
             filters = service.parse_filters({"group": group_name, "event": event_code}, edition)

@@ -29,6 +29,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marathon.cases.models import Case
+from marathon.editions import is_edition
 from marathon.extensions import db
 from marathon.i18n import tr
 from marathon.json_input import INVALID_MESSAGE, JSONInputError, parse_json
@@ -42,8 +43,6 @@ VERSION = 1
 MAX_LINE_QUANTITY = 1_000_000
 MAX_LINES = 100_000
 MAX_REPORT_TOTAL = 1_000_000
-MIN_EDITION = 1900
-MAX_EDITION = 9998  # an edition's days run into the next year
 MAX_TEXT = 1000  # group name, event title, code, start time, report id: characters
 DAMAGED_MESSAGE = _l("The file is not valid JSON: it is damaged or truncated.")
 
@@ -164,7 +163,7 @@ def _check_fields(document: dict[str, Any]) -> list[str]:
     except ValueError:
         reasons.append(tr(_l("The report id is missing or is not a UUID.")))
     edition = document.get("edition")
-    if not _is_int(edition) or not MIN_EDITION <= edition <= MAX_EDITION:
+    if not is_edition(edition):
         reasons.append(tr(_l("The edition must be a year (a whole number).")))
     group = document.get("group")
     if not isinstance(group, dict) or not _is_text(group.get("name")):
