@@ -99,18 +99,34 @@ def switch_language(code: str) -> Response:
 EDITION_YEARS = range(2000, 2101)  # a plausible edition; an oversized integer would fail in SQL
 
 
+def parse_edition(raw: Any) -> int:
+    """The edition year written in ``raw``; ``ValueError`` (with a message saying what to write)
+    when it is not a year in :data:`EDITION_YEARS`.
+
+    The one rule for ``?edition=``: :func:`edition_arg` on pages, the API's query schemas
+    (:mod:`marathon.api.schemas`) on ``/api/v1``.
+    """
+    # ASCII digits only (int() would also read "٢٠٢٥", " 2025" or "2_025"), and few of them:
+    # int() refuses thousands of digits with a ValueError of its own.
+    digits = isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 8
+    if not digits or int(raw) not in EDITION_YEARS:
+        raise ValueError(_("The edition must be a year, like %(year)s.", year=2025))
+    return int(raw)
+
+
 def edition_arg() -> int:
     """The edition (a year) asked for with ``?edition=``, else the current one.
 
-    The one reading of ``?edition=`` on every page and API route: a value that is not a year in
+    The one reading of ``?edition=`` on every page: a value that is not a year in
     :data:`EDITION_YEARS` is refused with a 400 that says what to write.
     """
     raw = request.args.get("edition", "")
     if not raw:
         return int(current_app.config["EDITION"])
-    if not (raw.isascii() and raw.isdigit()) or int(raw) not in EDITION_YEARS:
-        abort(400, description=_("The edition must be a year, like %(year)s.", year=2025))
-    return int(raw)
+    try:
+        return parse_edition(raw)
+    except ValueError as error:
+        abort(400, description=str(error))
 
 
 def wants_json() -> bool:
