@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import marathon.accounts.loader
 import marathon.models  # noqa: F401  (every table known before migrations or create_all)
 from marathon.accounts import views as accounts_views
+from marathon.api import counter_views
 from marathon.api import views as api_views
 from marathon.batches import views as batches_views
 from marathon.board import views as board_views
@@ -41,6 +42,7 @@ BLUEPRINTS = (
     reports_views.blueprint,
     outcomes_views.blueprint,
     api_views.blueprint,
+    counter_views.blueprint,
     privacy_views.blueprint,
     catalogue_admin_views.blueprint,
     health_blueprint,

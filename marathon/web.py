@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
@@ -29,7 +28,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from marathon.accesslog import install_dev_server_filter
-from marathon.editions import EDITION_YEARS, current_edition
+from marathon.editions import current_edition, parse_edition
 from marathon.extensions import db
 from marathon.json_input import SafeJSONProvider
 from marathon.storage import is_disk_full
@@ -102,15 +101,17 @@ def switch_language(code: str) -> Response:
 def edition_arg() -> int:
     """The edition (a year) asked for with ``?edition=``, else the current one.
 
-    The one reading of ``?edition=`` on every page and API route: a value that is not a year in
-    :data:`marathon.editions.EDITION_YEARS` is refused with a 400 that says what to write.
+    The one reading of ``?edition=`` on every page (the API's query schemas use the same
+    :func:`marathon.editions.parse_edition`): a value that is not an edition's year is refused
+    with a 400 that says what to write.
     """
     raw = request.args.get("edition", "")
     if not raw:
         return current_edition()
-    if not (raw.isascii() and raw.isdigit()) or int(raw) not in EDITION_YEARS:
-        abort(400, description=_("The edition must be a year, like %(year)s.", year=2025))
-    return int(raw)
+    try:
+        return parse_edition(raw)
+    except ValueError as error:
+        abort(400, description=str(error))
 
 
 def wants_json() -> bool:

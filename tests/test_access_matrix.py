@@ -36,7 +36,7 @@ PUBLIC_ENDPOINTS = {
     "board.figures",
     "events.qr_svg",
     "health.healthz",
-    "reports.embed_counter",
+    "counter.embed",
     "outcomes.good_news",
 }
 # URL arguments naming something that belongs to one group: another group's coordinator must be

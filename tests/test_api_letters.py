@@ -108,3 +108,35 @@ def test_openapi_document_describes_the_journey(client):
     assert document["openapi"].startswith("3.1")
     for path in ("/api/v1/cases", "/api/v1/cases/{slug}", "/api/v1/letters", "/api/v1/totals"):
         assert path in document["paths"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        (letter_payload(sender_name=None), "sender_name", "This field is required."),
+        (letter_payload(share_first_name="yes"), "share_first_name", "This must be true or false."),
+        (letter_payload(group_id=1.0), "group_id", "This must be a whole number."),
+        (letter_payload(sender_town="x" * 81), "sender_town", "80 characters or fewer"),
+        (letter_payload(window="up"), "window", '"left", "right"'),
+        (["damisoa"], "body", "Send a JSON object."),
+    ],
+)
+def test_refusals_say_what_to_fix(client, loaded_cases, payload, field, message):
+    response = post_letter(client, payload)
+    assert response.status_code == 422, response.get_json()
+    assert message in response.get_json()["error"]["fields"][field]
+
+
+def test_null_counts_as_left_out(client, loaded_cases):
+    response = post_letter(client, letter_payload(sender_town=None, group_id=None, body=None))
+    assert response.status_code == 201, response.get_json()
+
+
+def test_query_strings_are_checked_and_other_parameters_ignored(client, loaded_cases):
+    refused = client.get("/api/v1/cases/damisoa?language=english")
+    assert refused.status_code == 400
+    assert "two lowercase letters" in refused.get_json()["error"]["fields"]["language"]
+    # Left empty is left out; a parameter the API does not read (a cache-buster) is ignored.
+    assert client.get("/api/v1/cases?language=&edition=&_=123").status_code == 200
+    french = client.get("/api/v1/cases?language=FR", headers={"Accept-Language": "fr"})
+    assert "deux lettres minuscules" in french.get_json()["error"]["message"]

@@ -1,314 +1,196 @@
-"""The OpenAPI 3.1 description of ``/api/v1``, merged with the fragments of other packages."""
+"""``/api/v1/openapi.json``, generated from the routes and the models that check their inputs.
+
+Every URL rule whose view carries an :func:`marathon.api.operation.operation` declaration is a
+path of the document: its parameters come from the rule (path) and from the query and header
+models, its request body and answers from the body and answer models, as the JSON schemas that
+pydantic derives from them (OpenAPI 3.1 uses JSON Schema 2020-12, pydantic's own dialect). A
+JSON endpoint outside ``/api/v1`` whose view lives in another package is declared in
+:data:`DECLARED_HERE`.
+"""
 
 from __future__ import annotations
 
-import importlib
+import re
+from collections.abc import Iterator
 from typing import Any
 
-from marathon.kinds import KIND_NAMES
+from flask import Flask
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
+from werkzeug.routing import Rule
 
-# Packages that describe public JSON endpoints of their own in ``<package>/openapi.py``.
-FRAGMENT_MODULES = ("marathon.reports.openapi", "marathon.events.openapi")
+from marathon.api.board_schemas import BOARD_OPERATION
+from marathon.api.operation import Operation, operation_of
 
-ERROR = {"$ref": "#/components/schemas/Error"}
-LANGUAGE_PARAMETER = {
-    "name": "language",
-    "in": "query",
-    "required": False,
-    "description": "Language of the texts (falls back to the case's first language).",
-    "schema": {"type": "string", "pattern": "^[a-z]{2}$"},
+REF_TEMPLATE = "#/components/schemas/{model}"
+EXTENSION_KEY = "marathon.openapi"  # where the document made once is kept (app.extensions)
+# Endpoints whose views are not decorated (they read no query string nor body) but answer JSON
+# that sites and the board's page consume.
+DECLARED_HERE: dict[str, Operation] = {"board.figures": BOARD_OPERATION}
+DOCUMENTED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_RULE_ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
+# What werkzeug's converters accept, as JSON schemas.
+CONVERTER_SCHEMAS: dict[str, dict[str, Any]] = {
+    "default": {"type": "string", "pattern": "^[^/]+$"},
+    "string": {"type": "string", "pattern": "^[^/]+$"},
+    "int": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+}
+
+INFO = {
+    "title": "Marathon API",
+    "version": "1",
+    "description": (
+        "Cases, letters and totals of Amnesty International's letter-writing marathon, for "
+        "sections that embed the action in their own website. Errors are JSON objects with a "
+        "message that says what to fix."
+    ),
 }
 
 
-# One rule for ``?edition=`` on every route (marathon.web.edition_arg): a year, else a 400.
-EDITION_PARAMETER = {
-    "name": "edition",
-    "in": "query",
-    "description": "The edition (a year); the current one when left out",
-    "schema": {"type": "integer", "minimum": 2000, "maximum": 2100},
-}
+class _Schemas(GenerateJsonSchema):
+    """Pydantic's JSON schemas without the titles it makes up from field names."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
 
 
-def _error_response(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": ERROR}}}
+def cached_document(app: Flask) -> dict[str, Any]:
+    """:func:`openapi_document`, made once per application (its routes are set at start)."""
+    document = app.extensions.get(EXTENSION_KEY)
+    if document is None:
+        document = app.extensions[EXTENSION_KEY] = openapi_document(app)
+    return document
 
 
-def _letter_response(description: str) -> dict[str, Any]:
-    schema = {
-        "type": "object",
-        "required": ["letter"],
-        "properties": {"letter": {"$ref": "#/components/schemas/Letter"}},
-    }
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["status", "message"],
-                "properties": {
-                    "status": {"type": "integer"},
-                    "message": {"type": "string"},
-                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-                },
-            }
+def openapi_document(app: Flask) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of ``app``'s declared endpoints."""
+    declared = list(declared_operations(app))
+    models = sorted(
+        {
+            (model, "validation" if model is spec.payload else "serialization")
+            for _rule, spec in declared
+            for model in spec.models()
         },
-    },
-    "CaseSummary": {
-        "type": "object",
-        "required": ["slug", "edition", "person", "country", "languages", "kinds", "total"],
-        "properties": {
-            "slug": {"type": "string"},
-            "edition": {"type": "integer"},
-            "person": {"type": "string"},
-            "country": {"type": "string"},
-            "country_name": {"type": "string"},
-            "themes": {"type": "array", "items": {"type": "string"}},
-            "title": {"type": "string"},
-            "summary": {"type": "string"},
-            "text_language": {"type": "string"},
-            "languages": {"type": "array", "items": {"type": "string"}},
-            "kinds": {
-                "type": "object",
-                "description": "For each kind offered, the languages it can be written in.",
-                "additionalProperties": {"type": "array", "items": {"type": "string"}},
-            },
-            "total": {"type": "integer", "minimum": 0},
-            "photo_url": {"type": ["string", "null"]},
-            "url": {"type": "string"},
-            "write_url": {"type": "string"},
-        },
-    },
-    "CaseDetail": {
-        "allOf": [
-            {"$ref": "#/components/schemas/CaseSummary"},
-            {
-                "type": "object",
-                "properties": {
-                    "story": {"type": "string"},
-                    "ask": {"type": "string"},
-                    "card_rules": {"type": "string"},
-                    "outcomes": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "date": {"type": "string", "format": "date"},
-                                "kind": {"type": "string"},
-                                "positive": {"type": "boolean"},
-                                "note": {"type": "string"},
-                                "source_url": {"type": ["string", "null"]},
-                            },
-                        },
-                    },
-                },
-            },
-        ]
-    },
-    "LetterRequest": {
-        "type": "object",
-        "required": ["case", "kind", "language", "sender_name"],
-        "additionalProperties": False,
-        "properties": {
-            "case": {"type": "string", "description": "The case's slug."},
-            "kind": {"type": "string", "enum": list(KIND_NAMES)},
-            "language": {"type": "string"},
-            "sender_name": {"type": "string", "maxLength": 80},
-            "sender_town": {"type": "string", "maxLength": 80},
-            "sender_country": {"type": "string", "maxLength": 80},
-            "personal_sentence": {"type": "string", "maxLength": 400},
-            "body": {
-                "type": "string",
-                "description": "Plain text; omitted: the suggested text of the template.",
-            },
-            "paper": {"type": "string", "enum": ["a4", "letter"]},
-            "window": {
-                "type": "string",
-                "enum": ["", "left", "right"],
-                "description": "The envelope's window side; empty: the section's envelopes.",
-            },
-            "event_code": {"type": "string"},
-            "group_id": {"type": "integer"},
-            "share_first_name": {"type": "boolean"},
-        },
-    },
-    "Letter": {
-        "type": "object",
-        "required": ["code", "case", "kind", "language", "pdf_url", "private_url"],
-        "properties": {
-            "code": {"type": "string"},
-            "case": {"type": "string"},
-            "kind": {"type": "string"},
-            "language": {"type": "string"},
-            "paper": {"type": "string"},
-            "status": {"type": "string"},
-            "event_id": {"type": ["integer", "null"]},
-            "group_id": {"type": ["integer", "null"]},
-            "created_at": {"type": "string"},
-            "pdf_url": {"type": "string"},
-            "private_url": {"type": "string"},
-        },
-    },
-    "Totals": {
-        "type": "object",
-        "required": ["edition", "total", "cases"],
-        "properties": {
-            "edition": {"type": "integer"},
-            "total": {"type": "integer"},
-            "cases": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "slug": {"type": "string"},
-                        "person": {"type": "string"},
-                        "total": {"type": "integer"},
-                    },
-                },
-            },
-        },
-    },
-}
-
-PATHS: dict[str, Any] = {
-    "/api/v1/cases": {
-        "get": {
-            "operationId": "listCases",
-            "summary": "The edition's cases, with their languages and kinds",
-            "parameters": [
-                LANGUAGE_PARAMETER,
-                EDITION_PARAMETER,
-            ],
-            "responses": {
-                "200": {
-                    "description": "The cases",
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {
-                                    "edition": {"type": "integer"},
-                                    "cases": {
-                                        "type": "array",
-                                        "items": {"$ref": "#/components/schemas/CaseSummary"},
-                                    },
-                                },
-                            }
-                        }
-                    },
-                },
-                "400": _error_response("The edition is not a year"),
-            },
-        }
-    },
-    "/api/v1/cases/{slug}": {
-        "get": {
-            "operationId": "getCase",
-            "summary": "One case: story, ask, card rules and outcomes",
-            "parameters": [
-                {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
-                LANGUAGE_PARAMETER,
-            ],
-            "responses": {
-                "200": {
-                    "description": "The case",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/CaseDetail"}}
-                    },
-                },
-                "404": _error_response("No such case"),
-            },
-        }
-    },
-    "/api/v1/letters": {
-        "post": {
-            "operationId": "writeLetter",
-            "summary": "Write a letter; a retry with the same Idempotency-Key is counted once",
-            "parameters": [
-                {
-                    "name": "Idempotency-Key",
-                    "in": "header",
-                    "required": True,
-                    "description": (
-                        "A new random value per letter; the same value when retrying the same "
-                        "letter. A key is bound to the letter it was first sent with: with "
-                        "another letter, it writes that other letter."
-                    ),
-                    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,80}$"},
-                }
-            ],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/LetterRequest"}}
-                },
-            },
-            "responses": {
-                "201": _letter_response("Written and counted"),
-                "200": _letter_response(
-                    "This very letter was already written with this Idempotency-Key "
-                    "(not counted again)"
-                ),
-                "400": _error_response(
-                    "Missing Idempotency-Key, or a body that is not JSON or is nested too deeply"
-                ),
-                "404": _error_response("No such case"),
-                "422": _error_response("A field is missing or not valid; `fields` says which"),
-                "429": _error_response(
-                    "Too many letters from this address in a short time; Retry-After says "
-                    "how many seconds to wait"
-                ),
-            },
-        }
-    },
-    "/api/v1/totals": {
-        "get": {
-            "operationId": "getTotals",
-            "summary": "The edition's totals, overall and per case",
-            "parameters": [EDITION_PARAMETER],
-            "responses": {
-                "200": {
-                    "description": "Totals",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Totals"}}
-                    },
-                },
-                "400": _error_response("The edition is not a year"),
-            },
-        }
-    },
-}
-
-
-def openapi_document() -> dict[str, Any]:
-    """The whole document: this module's paths plus every package's fragment."""
-    paths = dict(PATHS)
-    schemas = dict(SCHEMAS)
-    for module_name in FRAGMENT_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as missing:
-            if missing.name != module_name:
-                raise
-            continue
-        paths.update(getattr(module, "PATHS", {}))
-        schemas.update(getattr(module, "SCHEMAS", {}))
+        key=lambda pair: pair[0].__name__,
+    )
+    references, definitions = models_json_schema(
+        models, ref_template=REF_TEMPLATE, schema_generator=_Schemas
+    )
+    refs = {model: reference for (model, _mode), reference in references.items()}
+    paths: dict[str, dict[str, Any]] = {}
+    for rule, spec in declared:
+        path = openapi_path(rule)
+        for method in sorted(set(rule.methods or ()) & set(DOCUMENTED_METHODS)):
+            paths.setdefault(path, {})[method.lower()] = _operation_object(rule, spec, refs)
     return {
         "openapi": "3.1.0",
-        "info": {
-            "title": "Marathon API",
-            "version": "1",
-            "description": (
-                "Cases, letters and totals of Amnesty International's letter-writing marathon, "
-                "for sections that embed the action in their own website. Errors are JSON "
-                "objects with a message that says what to fix."
-            ),
-        },
+        "info": INFO,
         "servers": [{"url": "/"}],
-        "paths": paths,
-        "components": {"schemas": schemas},
+        "paths": dict(sorted(paths.items())),
+        "components": {"schemas": definitions.get("$defs", {})},
     }
+
+
+def declared_operations(app: Flask) -> Iterator[tuple[Rule, Operation]]:
+    """Each URL rule of ``app`` with the declaration of its endpoint, for declared endpoints."""
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        spec = (operation_of(view) if view else None) or DECLARED_HERE.get(rule.endpoint)
+        if spec is not None:
+            yield rule, spec
+
+
+def openapi_path(rule: Rule) -> str:
+    """``/cases/<slug>`` as OpenAPI writes it: ``/cases/{slug}``."""
+    return _RULE_ARGUMENT.sub(lambda match: "{" + match["name"] + "}", rule.rule)
+
+
+def _operation_object(
+    rule: Rule, spec: Operation, refs: dict[type[BaseModel], dict[str, Any]]
+) -> dict[str, Any]:
+    described: dict[str, Any] = {"operationId": spec.operation_id, "summary": spec.summary}
+    if spec.description:
+        described["description"] = spec.description
+    if spec.tags:
+        described["tags"] = list(spec.tags)
+    parameters = [*_path_parameters(rule, spec)]
+    if spec.headers is not None:
+        parameters += _model_parameters(spec.headers, "header")
+    parameters += [
+        {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
+        for name in spec.optional_headers
+    ]
+    if spec.query is not None:
+        parameters += _model_parameters(spec.query, "query")
+    if parameters:
+        described["parameters"] = parameters
+    if spec.payload is not None:
+        described["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[spec.payload]}},
+        }
+    described["responses"] = {
+        str(status): _answer_object(answer.description, answer.model, answer.headers, refs)
+        for status, answer in spec.all_answers().items()
+    }
+    return described
+
+
+def _answer_object(
+    description: str,
+    model: type[BaseModel] | None,
+    headers: tuple[str, ...],
+    refs: dict[type[BaseModel], dict[str, Any]],
+) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": description}
+    if headers:
+        answer["headers"] = {name: {"schema": {"type": "string"}} for name in headers}
+    if model is not None:
+        answer["content"] = {"application/json": {"schema": refs[model]}}
+    return answer
+
+
+def _path_parameters(rule: Rule, spec: Operation) -> list[dict[str, Any]]:
+    parameters = []
+    for match in _RULE_ARGUMENT.finditer(rule.rule):
+        name = match["name"]
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": dict(CONVERTER_SCHEMAS[match["converter"] or "default"]),
+        }
+        if name in spec.path_parameters:
+            parameter["description"] = spec.path_parameters[name]
+        parameters.append(parameter)
+    return parameters
+
+
+def _model_parameters(model: type[BaseModel], place: str) -> list[dict[str, Any]]:
+    """The fields of a query or header model as OpenAPI parameters (``place``: query, header)."""
+    schema = model.model_json_schema(ref_template=REF_TEMPLATE, schema_generator=_Schemas)
+    required = set(schema.get("required", ()))
+    parameters = []
+    for name, field_schema in schema.get("properties", {}).items():
+        field_schema = dict(field_schema)
+        description = field_schema.pop("description", None)
+        field_schema.pop("default", None)
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": place,
+            "required": name in required,
+            "schema": _without_null(field_schema),
+        }
+        if description:
+            parameter["description"] = description
+        parameters.append(parameter)
+    return parameters
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """``X | None`` as a parameter's schema: ``X`` (a parameter left out is simply absent)."""
+    options = [option for option in schema.get("anyOf", ()) if option != {"type": "null"}]
+    if len(options) == 1 and len(schema["anyOf"]) == 2:
+        rest = {key: value for key, value in schema.items() if key != "anyOf"}
+        return {**options[0], **rest}
+    return schema

@@ -1,55 +1,64 @@
-"""The JSON API (``/api/v1``): the write journey for sections that embed it in their website."""
+"""The JSON API (``/api/v1``): the write journey for sections that embed it in their website,
+and the public counter's totals.
+
+Every view declares what it reads and answers with :func:`marathon.api.operation.operation`: its
+inputs arrive validated (the models of :mod:`marathon.api.schemas`), and the same declarations
+make ``/api/v1/openapi.json``.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from marathon.api.openapi import openapi_document
-from marathon.countries import country_name
-from marathon.extensions import csrf
-from marathon.json_input import JSONInputError, parse_json
-from marathon.letters.service import (
-    IDEMPOTENCY_KEY_PATTERN,
-    DraftError,
-    LetterDraft,
-    offered_languages,
-    write_letter,
+from marathon.api.counter import PUBLIC_MAX_AGE, public_totals_body
+from marathon.api.openapi import cached_document
+from marathon.api.operation import Answer, api_error, operation
+from marathon.api.schemas import (
+    CaseDetail,
+    CaseList,
+    CaseOutcome,
+    CaseQuery,
+    CasesQuery,
+    CaseSummary,
+    CaseTotal,
+    EditionQuery,
+    Error,
+    Letter,
+    LetterHeaders,
+    LetterRequest,
+    OpenAPIDocument,
+    Totals,
+    WrittenLetter,
 )
-from marathon.web import edition_arg
+from marathon.cases.service import get_case
+from marathon.cases.service import list_cases as cases_of
+from marathon.countries import country_name
+from marathon.extensions import csrf, db
+from marathon.groups.models import Group
+from marathon.letters.context import throttle_writing
+from marathon.letters.service import DraftError, LetterDraft, offered_languages, write_letter
+from marathon.tally.service import case_totals
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(blueprint)  # no cookies authenticate the API: nothing for a forged request to ride on
 
-LETTER_FIELDS = {
-    "case": str,
-    "kind": str,
-    "language": str,
-    "sender_name": str,
-    "sender_town": str,
-    "sender_country": str,
-    "personal_sentence": str,
-    "body": str,
-    "paper": str,
-    "window": str,
-    "event_code": str,
-    "group_id": int,
-    "share_first_name": bool,
-}
-REQUIRED_LETTER_FIELDS = ("case", "kind", "language", "sender_name")
+# Ids outside a database integer cannot exist (and would overflow the driver).
+DATABASE_IDS = range(1, 2**31)
 
 
-def api_error(status: int, message: str, fields: dict[str, str] | None = None) -> Any:
-    """A JSON error with a message that says what to fix."""
-    payload: dict[str, Any] = {"status": status, "message": message}
-    if fields:
-        payload["fields"] = fields
-    return jsonify({"error": payload}), status
+def _edition(query: EditionQuery) -> int:
+    return query.edition if query.edition is not None else int(current_app.config["EDITION"])
 
 
-def _case_summary(case: Any, totals: dict[int, int], language: str) -> dict[str, Any]:
+def _language(query: CaseQuery) -> str:
+    return query.language or current_app.config["DEFAULT_LOCALE"]
+
+
+def _case_fields(case: Any, totals: dict[int, int], language: str) -> dict[str, Any]:
     used, texts = case.text(language)
     return {
         "slug": case.slug,
@@ -70,186 +79,196 @@ def _case_summary(case: Any, totals: dict[int, int], language: str) -> dict[str,
     }
 
 
-def _language() -> str:
-    requested = request.args.get("language", "")
-    return requested or current_app.config["DEFAULT_LOCALE"]
-
-
 @blueprint.get("/cases")
-def list_cases() -> Any:
-    """The current edition's cases with their languages and kinds."""
-    from marathon.cases.service import list_cases as cases_of
-    from marathon.tally.service import case_totals
-
-    edition = edition_arg()
+@operation(
+    operation_id="listCases",
+    summary="The edition's cases, with their languages and kinds",
+    query=CasesQuery,
+    answers={200: Answer("The cases", CaseList)},
+)
+def list_cases(query: CasesQuery) -> Any:
+    """The edition's cases with their languages and kinds."""
+    edition = _edition(query)
     totals = case_totals(edition)
-    language = _language()
-    cases = [_case_summary(case, totals, language) for case in cases_of(edition)]
-    return jsonify({"edition": edition, "cases": cases})
+    language = _language(query)
+    cases = [CaseSummary(**_case_fields(case, totals, language)) for case in cases_of(edition)]
+    return jsonify(CaseList(edition=edition, cases=cases).model_dump(mode="json"))
 
 
 @blueprint.get("/cases/<slug>")
-def case_detail(slug: str) -> Any:
+@operation(
+    operation_id="getCase",
+    summary="One case: story, ask, card rules and outcomes",
+    query=CaseQuery,
+    answers={200: Answer("The case", CaseDetail), 404: Answer("No such case", Error)},
+)
+def case_detail(slug: str, query: CaseQuery) -> Any:
     """One case: story, ask, card rules, outcomes, in the requested language."""
-    from marathon.cases.service import get_case
-    from marathon.tally.service import case_totals
-
     case = get_case(slug)
     if case is None or not case.active:
         return api_error(404, _("No case has the slug “%(slug)s”.", slug=slug[:80]))
-    language = _language()
-    data = _case_summary(case, case_totals(case.edition), language)
+    language = _language(query)
     _used, texts = case.text(language)
-    data.update(
+    detail = CaseDetail(
+        **_case_fields(case, case_totals(case.edition), language),
         story=texts.get("story", ""),
         ask=texts.get("ask", ""),
         card_rules=texts.get("card_rules", ""),
         outcomes=[
-            {
-                "date": outcome.date.isoformat(),
-                "kind": outcome.kind,
-                "positive": outcome.positive,
-                "note": outcome.notes.get(language) or next(iter(outcome.notes.values()), ""),
-                "source_url": outcome.source_url,
-            }
+            CaseOutcome(
+                date=outcome.date,
+                kind=outcome.kind,
+                positive=outcome.positive,
+                note=outcome.notes.get(language) or next(iter(outcome.notes.values()), ""),
+                source_url=outcome.source_url,
+            )
             for outcome in case.outcomes
         ],
     )
-    return jsonify(data)
-
-
-def _parse_letter_payload(payload: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    errors: dict[str, str] = {}
-    if not isinstance(payload, dict):
-        return {}, {"body": _("Send a JSON object.")}
-    values: dict[str, Any] = {}
-    for name, expected in LETTER_FIELDS.items():
-        if name not in payload or payload[name] is None:
-            continue
-        value = payload[name]
-        if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
-            errors[name] = _("This must be a whole number.")
-        elif expected is bool and not isinstance(value, bool):
-            errors[name] = _("This must be true or false.")
-        elif expected is str and not isinstance(value, str):
-            errors[name] = _("This must be text.")
-        else:
-            values[name] = value
-    for name in REQUIRED_LETTER_FIELDS:
-        if name not in values and name not in errors:
-            errors[name] = _("This field is required.")
-    unknown = sorted(set(payload) - set(LETTER_FIELDS))
-    if unknown:
-        errors["unknown"] = _("Unknown fields: %(names)s.", names=", ".join(unknown)[:200])
-    return values, errors
+    return jsonify(detail.model_dump(mode="json"))
 
 
 @blueprint.post("/letters")
-def create_letter() -> Any:
+@operation(
+    operation_id="writeLetter",
+    summary="Write a letter; a retry with the same Idempotency-Key is counted once",
+    headers=LetterHeaders,
+    payload=LetterRequest,
+    answers={
+        201: Answer("Written and counted", WrittenLetter),
+        200: Answer(
+            "This very letter was already written with this Idempotency-Key (not counted again)",
+            WrittenLetter,
+        ),
+        400: Answer(
+            "Missing Idempotency-Key, or a body that is not JSON or is nested too deeply", Error
+        ),
+        404: Answer("No such case", Error),
+        422: Answer("A field is missing or not valid; `fields` says which", Error),
+        429: Answer(
+            "Too many letters from this address in a short time; Retry-After says how many "
+            "seconds to wait",
+            Error,
+        ),
+    },
+)
+def create_letter(headers: LetterHeaders, payload: LetterRequest) -> Any:
     """Write a letter; the same ``Idempotency-Key`` again returns the same letter, counted once."""
-    from marathon.letters.context import throttle_writing
-
-    key = request.headers.get("Idempotency-Key", "")
-    if not IDEMPOTENCY_KEY_PATTERN.match(key):
-        return api_error(
-            400,
-            _(
-                "Send an Idempotency-Key header: 8 to 80 letters, digits or - _ . : "
-                "(a new random value per letter, the same one when you retry)."
-            ),
-        )
-    if not request.is_json:
-        return api_error(400, _("Send the letter as JSON (Content-Type: application/json)."))
-    try:
-        payload = parse_json(request.get_data(cache=True))
-    except JSONInputError as error:
-        return api_error(400, str(error.message))
-    values, errors = _parse_letter_payload(payload)
-    if errors:
-        return api_error(422, _("Some fields are missing or not valid."), errors)
     limited = throttle_writing()
     if limited is not None:
         return limited
-    problem = _group_problem(values)
-    if problem is not None:
-        return problem
+    if payload.group_id is not None and not _group_exists(payload.group_id):
+        # An unknown id would break the foreign key (a 500): say what to fix instead.
+        message = _("No group has this id: leave it out or use the id of one of the groups.")
+        return api_error(422, _("The letter could not be written."), {"group_id": message})
     draft = LetterDraft(
-        case_slug=values["case"],
-        kind=values["kind"],
-        language=values["language"],
-        sender_name=values["sender_name"],
-        sender_town=values.get("sender_town", ""),
-        sender_country=values.get("sender_country", ""),
-        personal_sentence=values.get("personal_sentence", ""),
-        body=values.get("body") or "",
-        paper=values.get("paper", "a4"),
-        window=values.get("window", ""),
-        share_first_name=values.get("share_first_name", False),
+        case_slug=payload.case,
+        kind=payload.kind,
+        language=payload.language,
+        sender_name=payload.sender_name,
+        sender_town=payload.sender_town,
+        sender_country=payload.sender_country,
+        personal_sentence=payload.personal_sentence,
+        body=payload.body,
+        paper=payload.paper,
+        window=payload.window,
+        share_first_name=payload.share_first_name,
     )
     try:
         letter, created = write_letter(
             draft,
-            idempotency_key=f"api:{key}",
-            group_id=values.get("group_id"),
-            event_code=values.get("event_code"),
+            idempotency_key=f"api:{headers.idempotency_key}",
+            group_id=payload.group_id,
+            event_code=payload.event_code,
             suggest_body=True,
         )
     except DraftError as error:
         status = 404 if "case" in error.errors else 422
         return api_error(status, _("The letter could not be written."), error.errors)
-    return jsonify({"letter": letter_json(letter)}), 201 if created else 200
-
-
-def _group_problem(values: dict[str, Any]) -> Any:
-    group_id = values.get("group_id")
-    if group_id is not None and not _group_exists(group_id):
-        # An unknown id would break the foreign key (a 500): say what to fix instead.
-        message = _("No group has this id: leave it out or use the id of one of the groups.")
-        return api_error(422, _("The letter could not be written."), {"group_id": message})
-    return None
+    answer = WrittenLetter(letter=letter_answer(letter))
+    return jsonify(answer.model_dump(mode="json")), 201 if created else 200
 
 
 def _group_exists(group_id: int) -> bool:
-    from marathon.events.models import Group
-    from marathon.extensions import db
-
-    # Ids outside a database integer cannot exist (and would overflow the driver).
-    return 0 < group_id < 2**31 and db.session.get(Group, group_id) is not None
+    return group_id in DATABASE_IDS and db.session.get(Group, group_id) is not None
 
 
-def letter_json(letter: Any) -> dict[str, Any]:
+def letter_answer(letter: Any) -> Letter:
     """A letter as the API shows it (no personal data beyond what its writer sent)."""
-    return {
-        "code": letter.code,
-        "case": letter.case_slug,
-        "kind": letter.kind,
-        "language": letter.language,
-        "paper": letter.paper,
-        "status": letter.status,
-        "event_id": letter.event_id,
-        "group_id": letter.group_id,
-        "created_at": letter.created_at.isoformat(),
-        "pdf_url": url_for("letters.pdf", token=letter.private_token, _external=True),
-        "private_url": url_for("letters.private", token=letter.private_token, _external=True),
-    }
+    return Letter(
+        code=letter.code,
+        case=letter.case_slug,
+        kind=letter.kind,
+        language=letter.language,
+        paper=letter.paper,
+        status=letter.status,
+        event_id=letter.event_id,
+        group_id=letter.group_id,
+        created_at=letter.created_at.isoformat(),
+        pdf_url=url_for("letters.pdf", token=letter.private_token, _external=True),
+        private_url=url_for("letters.private", token=letter.private_token, _external=True),
+    )
 
 
 @blueprint.get("/totals")
-def totals() -> Any:
+@operation(
+    operation_id="getTotals",
+    summary="The edition's totals, overall and per case",
+    query=EditionQuery,
+    answers={200: Answer("Totals", Totals)},
+)
+def totals(query: EditionQuery) -> Any:
     """The edition's totals: overall and per case (online and handwritten together)."""
-    from marathon.cases.service import list_cases as cases_of
-    from marathon.tally.service import case_totals
-
-    edition = edition_arg()
+    edition = _edition(query)
     per_case = case_totals(edition)
     cases = [
-        {"slug": case.slug, "person": case.person, "total": per_case.get(case.id, 0)}
+        CaseTotal(slug=case.slug, person=case.person, total=per_case.get(case.id, 0))
         for case in cases_of(edition)
     ]
-    return jsonify({"edition": edition, "total": sum(per_case.values()), "cases": cases})
+    answer = Totals(edition=edition, total=sum(per_case.values()), cases=cases)
+    return jsonify(answer.model_dump(mode="json"))
+
+
+@blueprint.get("/public/totals")
+@operation(
+    operation_id="getPublicTotals",
+    summary="Public totals of an edition (for counters on other websites)",
+    description=(
+        "Letters of the edition, online and handwritten together, per case and overall. "
+        "Read-only and anonymous. Cacheable: `Cache-Control: public, max-age=30` and an `ETag`; "
+        "send `If-None-Match` to get `304 Not Modified` when nothing changed. CORS: "
+        "`Access-Control-Allow-Origin: *`, so a page on any site may fetch it."
+    ),
+    tags=("public",),
+    query=EditionQuery,
+    optional_headers=("If-None-Match",),
+    answers={
+        200: Answer(
+            "The totals.",
+            Totals,
+            headers=("ETag", "Cache-Control", "Access-Control-Allow-Origin"),
+        ),
+        304: Answer("Not modified since the ETag sent in If-None-Match."),
+    },
+)
+def public_totals(query: EditionQuery) -> Response:
+    """Read-only public totals of an edition: cacheable, ETag/304, CORS for embedding."""
+    body = public_totals_body(_edition(query))
+    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
+    response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "ETag"
+    return response.make_conditional(request)
 
 
 @blueprint.get("/openapi.json")
+@operation(
+    operation_id="getOpenAPI",
+    summary="This document: the OpenAPI 3.1 description of the API",
+    answers={200: Answer("The document", OpenAPIDocument)},
+)
 def openapi() -> Response:
-    """The OpenAPI 3.1 description of this API."""
-    return jsonify(openapi_document())
+    """The OpenAPI 3.1 description of this API, generated from the views' declarations."""
+    return jsonify(cached_document(current_app))

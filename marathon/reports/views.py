@@ -2,7 +2,7 @@
 
 Thin views: the numbers come from :mod:`marathon.reports.service`, files from
 :mod:`marathon.reports.exports` and :mod:`marathon.reports.transfer`. The public counter is in
-:mod:`marathon.reports.counter_views`, the outcomes in :mod:`marathon.reports.outcome_views`.
+:mod:`marathon.api.counter_views`, the outcomes in :mod:`marathon.outcomes.views`.
 """
 
 from __future__ import annotations
@@ -320,7 +320,3 @@ def import_report() -> Any:
         names=names,
         fmt=format_number,
     ), (422 if errors else 200)
-
-
-# Routes on this blueprint, in modules of their own.
-from marathon.reports import counter_views  # noqa: E402,F401
