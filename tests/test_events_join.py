@@ -5,24 +5,20 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from events_support import make_world
 
 from marathon.events.models import Event
 from marathon.events.service import CODE_ALPHABET, current_event
 from marathon.extensions import db
 from marathon.letters.models import Letter
 from marathon.tally.models import TallyCount
+from tests.factories import make_world
 
-
-@pytest.fixture
-def app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = False
-    return app_config
+pytestmark = pytest.mark.settings(WTF_CSRF_ENABLED=False)
 
 
 @pytest.fixture
 def world(loaded_cases):
-    return make_world(loaded_cases)
+    return make_world(loaded_cases, past_event=True)
 
 
 def test_join_codes_are_short_and_unambiguous(app, world):

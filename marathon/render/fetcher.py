@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from flask import current_app, has_app_context
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from marathon.config import PROJECT_ROOT
@@ -38,13 +39,8 @@ class RefusedURL(ValueError):
 
 def cases_dir() -> Path:
     """The configured ``CASES_DIR`` (the app's when there is one, else the environment's)."""
-    try:
-        from flask import current_app, has_app_context
-
-        if has_app_context():
-            return Path(current_app.config.get("CASES_DIR") or DEFAULT_CASES_DIR)
-    except ImportError:  # pragma: no cover - Flask is a dependency
-        pass
+    if has_app_context():
+        return Path(current_app.config.get("CASES_DIR") or DEFAULT_CASES_DIR)
     return Path(os.environ.get("MARATHON_CASES_DIR") or DEFAULT_CASES_DIR)
 
 

@@ -116,38 +116,11 @@ def _font_url(name: str) -> str:
 
 
 def _render_tools() -> tuple[Any, Any]:
-    """The render helper's SafeURLFetcher and shared FontConfiguration, or minimal stand-ins."""
-    from weasyprint.text.fonts import FontConfiguration
+    """The render package's URL fetcher (the app's fonts only) and shared font configuration."""
+    from marathon.render.fetcher import FONTS_DIR, SafeURLFetcher
+    from marathon.render.fonts import font_configuration
 
-    try:
-        from marathon.render.fetcher import FONTS_DIR, SafeURLFetcher
-
-        fetcher = SafeURLFetcher({"fonts": FONTS_DIR})
-    except ImportError:  # pragma: no cover - the render package ships the fetcher
-        fetcher = _fonts_only_fetcher
-    try:
-        from marathon.render.fonts import font_configuration  # type: ignore[import-not-found]
-
-        fonts = font_configuration()
-    except ImportError:
-        fonts = FontConfiguration()
-    return fetcher, fonts
-
-
-def _fonts_only_fetcher(url: str, timeout: int = 10, ssl_context: Any = None) -> dict:
-    """Refuse every URL except the app's own fonts."""
-    from pathlib import Path
-
-    from marathon.config import PROJECT_ROOT
-
-    fonts = (PROJECT_ROOT / "marathon" / "static" / "fonts").resolve()
-    prefix = "marathon-asset://fonts/"
-    if not url.startswith(prefix):
-        raise ValueError(f"refused: {url}")
-    path = (fonts / url[len(prefix) :]).resolve()
-    if not path.is_relative_to(fonts) or not path.is_file():
-        raise ValueError(f"refused: {url}")
-    return {"string": Path(path).read_bytes(), "mime_type": "font/ttf"}
+    return SafeURLFetcher({"fonts": FONTS_DIR}), font_configuration()
 
 
 def dumps(document: dict[str, Any]) -> str:
