@@ -29,8 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # marathon, and the tests' helpers (tests.batches_support)
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -73,10 +72,9 @@ def _letter_bytes(app, ids: list[int]) -> int:
 
 def phase_setup(workdir: Path, letters: int, big: int) -> dict:
     """Create the database: N letters, N postcards (not rendered)."""
-    from batches_support import cases, make_letters
-
     from marathon.cases.service import load_cases
     from marathon.extensions import db
+    from tests.batches_support import cases, make_letters
 
     app = _app(workdir)
     with app.app_context():
@@ -226,11 +224,11 @@ def phase_chromium(workdir: Path) -> dict:
 
 def phase_big(workdir: Path, count: int) -> dict:
     """``count`` pre-rendered letters (copies of the rendered PDFs, hard-linked) in one batch."""
-    from batches_support import cases, make_letters
     from sqlalchemy import select, update
 
     from marathon.extensions import db
     from marathon.letters.models import Letter
+    from tests.batches_support import cases, make_letters
 
     app = _app(workdir)
     with app.app_context():

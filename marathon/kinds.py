@@ -150,11 +150,6 @@ KINDS: dict[str, Kind] = {
 # The order kinds are offered and listed in.
 KIND_NAMES: tuple[str, ...] = tuple(KINDS)
 POSTCARD_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS.values() if k.paper == "postcard")
-MAILED_TEXT_FIELDS: tuple[str, ...] = (
-    *dict.fromkeys(k.mailed_text for k in KINDS.values()),
-    "salutation",
-    "greeting",
-)
 
 
 def kind(name: str) -> Kind:

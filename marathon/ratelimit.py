@@ -133,11 +133,6 @@ def _hit(item: Limit) -> bool:
     return item.limit > 0 and bool(_count(item, "hit"))
 
 
-def allows(bucket: str, key: str, *, limit: int, window_seconds: int) -> bool:
-    """True when one more attempt of ``key`` would be within ``limit`` (nothing is counted)."""
-    return _allows(Limit(bucket, key, limit, window_seconds))
-
-
 def _allows(item: Limit) -> bool:
     return item.limit > 0 and bool(_count(item, "test"))
 

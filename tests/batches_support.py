@@ -19,17 +19,15 @@ from sqlalchemy import select
 from marathon.cases.models import Case
 from marathon.database import begin_write
 from marathon.extensions import db
-from marathon.groups.models import Group
 from marathon.letters.models import Letter
 
-PASSWORD = "correct horse battery"
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = str(Path(sys.executable).with_name("flask"))
 
 
 def start_worker(app, *extra: str) -> subprocess.Popen:
     """``flask marathon worker`` on the app's queue, in its own process (as in production)."""
-    from services import REDIS_TEST_URL
+    from tests.services import REDIS_TEST_URL
 
     env = {
         **os.environ,
@@ -48,15 +46,6 @@ def start_worker(app, *extra: str) -> subprocess.Popen:
         stderr=open(Path(app.instance_path) / "worker.log", "ab"),
         start_new_session=True,
     )
-
-
-def make_group(name: str) -> int:
-    """A group; returns its id."""
-    begin_write()
-    group = Group(name=name, town=name)
-    db.session.add(group)
-    db.session.commit()
-    return group.id
 
 
 def make_case(

@@ -1,8 +1,9 @@
-"""Fixtures: ``app``, ``client``, ``runner`` and ``db``, each test on a fresh database.
+"""Fixtures: ``app``, ``client``, ``runner``, ``db``, ``auth`` and ``loaded_cases``.
 
 Every test that uses ``app`` runs twice: on SQLite (a new file per test) and on PostgreSQL (a
 database made for this test run, truncated between tests). ``MARATHON_TEST_DATABASES=sqlite``
-limits a local run to one of them.
+limits a local run to one of them. A module, class or test changes the app's settings with the
+``settings`` marker (see ``tests/settings.py``); what tests make comes from ``tests/factories.py``.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from services import POSTGRES_ADMIN_URL, REDIS_TEST_URL  # noqa: F401  (re-exported for tests)
 from sqlalchemy import text
 
 from marathon import create_app
 from marathon.extensions import db as _db
+from tests.factories import AuthActions
+from tests.services import POSTGRES_ADMIN_URL
+from tests.settings import make_test_config, marked_settings
 
 DATABASES = [
     name.strip()
@@ -61,28 +64,6 @@ def _postgres_schema(postgres_url: str, tmp_path_factory: pytest.TempPathFactory
     return postgres_url
 
 
-def make_test_config(tmp_path: Path, database: str, request: pytest.FixtureRequest) -> dict:
-    """The configuration of a test app on ``database`` ("sqlite" or "postgresql")."""
-    instance = tmp_path / "instance"
-    instance.mkdir(exist_ok=True)
-    if database == "sqlite":
-        url = f"sqlite:///{instance / 'test.sqlite3'}"
-    else:
-        url = request.getfixturevalue("_postgres_schema")
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "INSTANCE_PATH": str(instance),
-        "DATABASE_URL": url,
-        "STORAGE_DIR": str(instance / "storage"),
-        "JOBS_EAGER": True,
-        # Tests read the English messages unless they are about another language.
-        "DEFAULT_LOCALE": "en",
-        "SERVER_NAME": "localhost",
-        "PREFERRED_URL_SCHEME": "http",
-    }
-
-
 @pytest.fixture(params=DATABASES)
 def database(request: pytest.FixtureRequest) -> str:
     """The database this test runs on."""
@@ -91,8 +72,8 @@ def database(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def app_config(tmp_path: Path, database: str, request: pytest.FixtureRequest) -> dict[str, Any]:
-    """The test app's configuration; override it in a module to change a setting."""
-    return make_test_config(tmp_path, database, request)
+    """The test app's configuration: the base, then what the ``settings`` marks ask for."""
+    return {**make_test_config(tmp_path, database, request), **marked_settings(request.node)}
 
 
 @pytest.fixture
@@ -120,6 +101,12 @@ def _truncate_all() -> None:
 def client(app: Flask) -> FlaskClient:
     """A test client of ``app``."""
     return app.test_client()
+
+
+@pytest.fixture
+def auth(app: Flask, client: FlaskClient) -> AuthActions:
+    """Logging in through the real form: ``auth.login(email)``, ``auth.login_as("admin")``."""
+    return AuthActions(app, client)
 
 
 @pytest.fixture

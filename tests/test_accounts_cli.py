@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from accounts_support import PASSWORD, get_user, login, make_group, make_user
 from sqlalchemy import select
 
+from tests.factories import PASSWORD, get_user, make_group, make_user
+from tests.settings import FAST_HASH
 
-@pytest.fixture
-def app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = False
-    app_config["PASSWORD_HASH_METHOD"] = "scrypt:1024:8:1"  # fast in tests; the default is strong
-    app_config["DEFAULT_LOCALE"] = "en"  # the commands speak the section's language
-    return app_config
+pytestmark = pytest.mark.settings(FAST_HASH, WTF_CSRF_ENABLED=False)
 
 
 def _user_by_email(app, email):
@@ -26,7 +22,7 @@ def _user_by_email(app, email):
         return user
 
 
-def test_create_admin_with_password_option(app, runner, client):
+def test_create_admin_with_password_option(app, runner, client, auth):
     result = runner.invoke(
         args=[
             "marathon",
@@ -43,7 +39,7 @@ def test_create_admin_with_password_option(app, runner, client):
     user = _user_by_email(app, "admin@example.org")
     assert user.role == "admin" and user.group_id is None
     assert user.password_hash.startswith("scrypt:")
-    assert login(client, "admin@example.org").status_code == 302
+    auth.login("admin@example.org")
 
 
 def test_create_admin_prompts_twice_for_the_password(app, runner):
@@ -78,10 +74,10 @@ def test_create_admin_refuses_bad_input_clearly(app, runner):
     assert "already exists" in taken.output
 
 
-def test_reset_password_sets_it_and_ends_sessions(app, runner):
+def test_reset_password_sets_it_and_ends_sessions(app, runner, auth):
     user_id = make_user(app, "coord@example.org", group_id=make_group(app))
     browser = app.test_client()
-    login(browser, "coord@example.org")
+    auth.login("coord@example.org", client=browser)
     result = runner.invoke(
         args=["marathon", "reset-password", "--email", "Coord@example.org"],
         input="a fresh long password\na fresh long password\n",
@@ -89,7 +85,7 @@ def test_reset_password_sets_it_and_ends_sessions(app, runner):
     assert result.exit_code == 0, result.output
     assert browser.get("/account").status_code == 302, "the old session has ended"
     assert get_user(app, user_id).session_version == 1
-    assert login(app.test_client(), "coord@example.org", "a fresh long password").status_code == 302
+    auth.login("coord@example.org", "a fresh long password", client=app.test_client())
 
 
 def test_reset_password_of_unknown_address_fails_clearly(app, runner):

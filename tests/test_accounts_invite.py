@@ -11,9 +11,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from accounts_support import PASSWORD, get_user, login, make_group, make_user
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
+
+from tests.factories import PASSWORD, get_user, make_group, make_user
+from tests.settings import FAST_HASH
 
 NEW_PASSWORD = "a long new password"
 
@@ -58,18 +60,7 @@ def smtp_sink() -> Iterator[socketserver.ThreadingTCPServer]:
     server.server_close()
 
 
-@pytest.fixture
-def app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = False
-    app_config["PASSWORD_HASH_METHOD"] = "scrypt:1024:8:1"  # fast in tests; the default is strong
-    app_config["DEFAULT_LOCALE"] = "en"  # the messages checked are the English ones
-    return app_config
-
-
-def _admin(app, client) -> int:
-    user_id = make_user(app, "admin@example.org", role="admin", name="Ada")
-    assert login(client, "admin@example.org").status_code == 302
-    return user_id
+pytestmark = pytest.mark.settings(FAST_HASH, WTF_CSRF_ENABLED=False)
 
 
 def _link_from(page: str, kind: str) -> str:
@@ -86,8 +77,8 @@ def _count_users(app) -> int:
         return db.session.scalar(select(func.count()).select_from(User))
 
 
-def test_admin_invites_a_coordinator_who_sets_a_password(app, client):
-    _admin(app, client)
+def test_admin_invites_a_coordinator_who_sets_a_password(app, client, auth):
+    auth.login_as("admin")
     group_id = make_group(app)
     form = client.get("/users/invite").get_data(as_text=True)
     assert "Groupe de Lyon" in form
@@ -109,15 +100,15 @@ def test_admin_invites_a_coordinator_who_sets_a_password(app, client):
     assert "Choose the password of your account" in visitor.get(path).get_data(as_text=True)
     response = visitor.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert response.status_code == 302
-    assert login(visitor, "noa@example.org", NEW_PASSWORD).status_code == 302
+    auth.login("noa@example.org", NEW_PASSWORD, client=visitor)
 
     again = app.test_client().get(path)
     assert again.status_code == 400
     assert "already been used" in again.get_data(as_text=True)
 
 
-def test_invite_form_says_what_to_fix_and_saves_nothing(app, client):
-    _admin(app, client)
+def test_invite_form_says_what_to_fix_and_saves_nothing(app, client, auth):
+    auth.login_as("admin")
     group_id = make_group(app)
     before = _count_users(app)
     cases = [
@@ -155,18 +146,20 @@ def test_invite_form_says_what_to_fix_and_saves_nothing(app, client):
     assert _count_users(app) == before
 
 
-def test_tampered_link_is_refused_clearly(app, client):
-    _admin(app, client)
-    group_id = make_group(app)
-    page = client.post(
-        "/users/invite",
-        data={
-            "name": "Noa",
-            "email": "noa@example.org",
-            "role": "coordinator",
-            "group_id": group_id,
-        },
-    ).get_data(as_text=True)
+def _invite_noa(app, client) -> str:
+    """Invite Noa as the coordinator of a new group; the page that answers."""
+    data = {
+        "name": "Noa",
+        "email": "noa@example.org",
+        "role": "coordinator",
+        "group_id": make_group(app),
+    }
+    return client.post("/users/invite", data=data).get_data(as_text=True)
+
+
+def test_tampered_link_is_refused_clearly(app, client, auth):
+    auth.login_as("admin")
+    page = _invite_noa(app, client)
     path = _link_from(page, "welcome")
     tampered = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
     response = app.test_client().get(tampered)
@@ -212,20 +205,11 @@ def test_set_password_form_says_what_to_fix(app):
     assert get_user(app, user_id).password_hash is None
 
 
-def test_invitation_is_e_mailed_when_mail_is_configured(app, client, smtp_sink):
+def test_invitation_is_e_mailed_when_mail_is_configured(app, client, smtp_sink, auth):
     app.config["MAIL_SERVER"] = f"127.0.0.1:{smtp_sink.server_address[1]}"
     app.config["MAIL_SENDER"] = "marathon@example.org"
-    _admin(app, client)
-    group_id = make_group(app)
-    page = client.post(
-        "/users/invite",
-        data={
-            "name": "Noa",
-            "email": "noa@example.org",
-            "role": "coordinator",
-            "group_id": group_id,
-        },
-    ).get_data(as_text=True)
+    auth.login_as("admin")
+    page = _invite_noa(app, client)
     assert "The link was e-mailed to noa@example.org." in page
     assert len(smtp_sink.messages) == 1
     message = smtp_sink.messages[0]
@@ -233,12 +217,12 @@ def test_invitation_is_e_mailed_when_mail_is_configured(app, client, smtp_sink):
     assert _link_from(page, "welcome") in message.get_payload(decode=True).decode()
 
 
-def test_unreachable_mail_server_still_shows_the_link(app, client):
+def test_unreachable_mail_server_still_shows_the_link(app, client, auth):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     app.config["MAIL_SERVER"] = f"127.0.0.1:{closed_port}"
-    _admin(app, client)
+    auth.login_as("admin")
     page = client.post(
         "/users/invite",
         data={"name": "Noa", "email": "noa@example.org", "role": "admin", "group_id": ""},
@@ -247,7 +231,7 @@ def test_unreachable_mail_server_still_shows_the_link(app, client):
     assert "/welcome/" in page
 
 
-def test_forgot_password_answers_the_same_and_mails_only_real_accounts(app, smtp_sink):
+def test_forgot_password_answers_the_same_and_mails_only_real_accounts(app, smtp_sink, auth):
     app.config["MAIL_SERVER"] = f"127.0.0.1:{smtp_sink.server_address[1]}"
     user_id = make_user(app, "coord@example.org", group_id=make_group(app))
     client = app.test_client()
@@ -260,12 +244,12 @@ def test_forgot_password_answers_the_same_and_mails_only_real_accounts(app, smtp
     path = re.search(r"http://localhost(/password/reset/\S+)", body).group(1)
 
     other_session = app.test_client()
-    login(other_session, "coord@example.org")
+    auth.login("coord@example.org", client=other_session)
     response = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert response.status_code == 302
     assert other_session.get("/account").status_code == 302, "the reset ends other sessions"
     assert get_user(app, user_id).session_version == 1
-    assert login(app.test_client(), "coord@example.org", NEW_PASSWORD).status_code == 302
+    auth.login("coord@example.org", NEW_PASSWORD, client=app.test_client())
     assert "already been used" in client.get(path).get_data(as_text=True)
 
 
@@ -274,24 +258,24 @@ def test_forgot_password_without_mail_says_whom_to_ask(app, client):
     assert "does not send e-mail" in page
 
 
-def test_admin_disables_and_enables_a_user(app, client):
-    admin_id = _admin(app, client)
+def test_admin_disables_and_enables_a_user(app, client, auth):
+    admin_id = auth.login_as("admin")
     user_id = make_user(app, "coord@example.org", group_id=make_group(app))
     page = client.get("/users").get_data(as_text=True)
     assert "coord@example.org" in page and "Groupe de Lyon" in page
     assert client.post(f"/users/{user_id}/disable").status_code == 302
     assert get_user(app, user_id).active is False
-    assert login(app.test_client(), "coord@example.org").status_code == 401
+    assert auth.attempt("coord@example.org", client=app.test_client()).status_code == 401
     assert client.post(f"/users/{user_id}/enable").status_code == 302
-    assert login(app.test_client(), "coord@example.org").status_code == 302
+    auth.login("coord@example.org", client=app.test_client())
     response = client.post(f"/users/{admin_id}/disable", follow_redirects=True)
     assert "You cannot disable your own account." in response.get_data(as_text=True)
     assert get_user(app, admin_id).active is True
     assert client.post("/users/999999/disable").status_code == 404
 
 
-def test_admin_makes_a_new_link_for_a_user(app, client):
-    _admin(app, client)
+def test_admin_makes_a_new_link_for_a_user(app, client, auth):
+    auth.login_as("admin")
     user_id = make_user(app, "coord@example.org", group_id=make_group(app))
     page = client.post(f"/users/{user_id}/link").get_data(as_text=True)
     path = _link_from(page, "password/reset")
@@ -299,8 +283,8 @@ def test_admin_makes_a_new_link_for_a_user(app, client):
         path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     )
     assert response.status_code == 302
-    assert login(app.test_client(), "coord@example.org", PASSWORD).status_code == 401
-    assert login(app.test_client(), "coord@example.org", NEW_PASSWORD).status_code == 302
+    assert auth.attempt("coord@example.org", PASSWORD, client=app.test_client()).status_code == 401
+    auth.login("coord@example.org", NEW_PASSWORD, client=app.test_client())
 
 
 def test_csrf_is_required_on_account_forms(app_config, tmp_path):

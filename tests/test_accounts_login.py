@@ -5,17 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from accounts_support import PASSWORD, get_user, login, make_group, make_user
 
 from marathon.accounts.loader import LAST_SEEN_KEY
+from tests.factories import PASSWORD, get_user, make_group, make_user
+from tests.settings import FAST_HASH
 
-
-@pytest.fixture
-def app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = False
-    app_config["PASSWORD_HASH_METHOD"] = "scrypt:1024:8:1"  # fast in tests; the default is strong
-    app_config["DEFAULT_LOCALE"] = "en"  # the messages checked are the English ones
-    return app_config
+pytestmark = pytest.mark.settings(FAST_HASH, WTF_CSRF_ENABLED=False)
 
 
 def _logged_in(client) -> bool:
@@ -23,30 +18,30 @@ def _logged_in(client) -> bool:
     return response.status_code == 200
 
 
-def test_login_with_right_password_opens_the_session(app, client):
+def test_login_with_right_password_opens_the_session(app, client, auth):
     group = make_group(app)
     make_user(app, "camille@example.org", group_id=group)
-    response = login(client, "camille@example.org")
+    response = auth.attempt("camille@example.org")
     assert response.status_code == 302
     assert _logged_in(client)
 
 
-def test_login_ignores_the_case_of_the_address(app, client):
+def test_login_ignores_the_case_of_the_address(app, client, auth):
     make_user(app, "Camille.Dupont@Example.org", role="admin")
-    assert login(client, "  camille.DUPONT@example.ORG ").status_code == 302
+    auth.login("  camille.DUPONT@example.ORG ")
     assert _logged_in(client)
 
 
-def test_wrong_password_is_refused_with_a_clear_message(app, client):
+def test_wrong_password_is_refused_with_a_clear_message(app, client, auth):
     make_user(app, "admin@example.org", role="admin")
-    response = login(client, "admin@example.org", "wrong password!")
+    response = auth.attempt("admin@example.org", "wrong password!")
     assert response.status_code == 401
     assert "e-mail address or the password is not right" in response.get_data(as_text=True)
     assert not _logged_in(client)
 
 
-def test_unknown_address_gets_the_same_message(app, client):
-    response = login(client, "nobody@example.org")
+def test_unknown_address_gets_the_same_message(app, client, auth):
+    response = auth.attempt("nobody@example.org")
     assert response.status_code == 401
     assert "e-mail address or the password is not right" in response.get_data(as_text=True)
 
@@ -83,7 +78,7 @@ def test_login_page_has_accessible_fields(app, client):
     assert '<label for="email"' in body and '<label for="password"' in body
 
 
-def test_disabled_user_cannot_log_in(app, client):
+def test_disabled_user_cannot_log_in(app, client, auth):
     from marathon.accounts import service
     from marathon.accounts.models import User
     from marathon.extensions import db
@@ -91,27 +86,27 @@ def test_disabled_user_cannot_log_in(app, client):
     user_id = make_user(app, "gone@example.org", role="admin")
     with app.app_context():
         service.set_active(db.session.get(User, user_id), False)
-    response = login(client, "gone@example.org")
+    response = auth.attempt("gone@example.org")
     assert response.status_code == 401
     assert not _logged_in(client)
 
 
-def test_disabling_a_user_ends_their_open_session(app, client):
+def test_disabling_a_user_ends_their_open_session(app, client, auth):
     from marathon.accounts import service
     from marathon.accounts.models import User
     from marathon.extensions import db
 
     user_id = make_user(app, "soon-gone@example.org", role="admin")
-    login(client, "soon-gone@example.org")
+    auth.login("soon-gone@example.org")
     assert _logged_in(client)
     with app.app_context():
         service.set_active(db.session.get(User, user_id), False)
     assert not _logged_in(client)
 
 
-def test_logout_ends_the_session(app, client):
+def test_logout_ends_the_session(app, client, auth):
     make_user(app, "admin@example.org", role="admin")
-    login(client, "admin@example.org")
+    auth.login("admin@example.org")
     response = client.post("/logout")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/login")
@@ -120,17 +115,17 @@ def test_logout_ends_the_session(app, client):
         assert "_user_id" not in session
 
 
-def test_logout_is_not_a_get(app, client):
+def test_logout_is_not_a_get(app, client, auth):
     make_user(app, "admin@example.org", role="admin")
-    login(client, "admin@example.org")
+    auth.login("admin@example.org")
     assert client.get("/logout").status_code == 405
     assert _logged_in(client)
 
 
-def test_idle_session_is_logged_out(app, client):
+def test_idle_session_is_logged_out(app, client, auth):
     app.config["SESSION_IDLE_MINUTES"] = 30
     make_user(app, "admin@example.org", role="admin")
-    login(client, "admin@example.org")
+    auth.login("admin@example.org")
     with client.session_transaction() as session:
         session[LAST_SEEN_KEY] = int(time.time()) - 29 * 60
     assert _logged_in(client), "29 minutes idle is within the limit"
@@ -143,10 +138,10 @@ def test_idle_session_is_logged_out(app, client):
     assert "after 30 minutes without activity" in page
 
 
-def test_activity_keeps_the_session_alive(app, client):
+def test_activity_keeps_the_session_alive(app, client, auth):
     app.config["SESSION_IDLE_MINUTES"] = 30
     make_user(app, "admin@example.org", role="admin")
-    login(client, "admin@example.org")
+    auth.login("admin@example.org")
     with client.session_transaction() as session:
         session[LAST_SEEN_KEY] = int(time.time()) - 20 * 60
     assert _logged_in(client)
@@ -154,15 +149,15 @@ def test_activity_keeps_the_session_alive(app, client):
         assert session[LAST_SEEN_KEY] >= int(time.time()) - 5
 
 
-def test_session_version_bump_ends_other_sessions(app):
+def test_session_version_bump_ends_other_sessions(app, auth):
     from marathon.accounts import service
     from marathon.accounts.models import User
     from marathon.extensions import db
 
     user_id = make_user(app, "admin@example.org", role="admin")
     phone, laptop = app.test_client(), app.test_client()
-    login(phone, "admin@example.org")
-    login(laptop, "admin@example.org")
+    auth.login("admin@example.org", client=phone)
+    auth.login("admin@example.org", client=laptop)
     assert _logged_in(phone) and _logged_in(laptop)
     with app.app_context():
         service.set_password(db.session.get(User, user_id), "a brand new password")
@@ -171,11 +166,11 @@ def test_session_version_bump_ends_other_sessions(app):
     assert get_user(app, user_id).session_version == 1
 
 
-def test_changing_own_password_keeps_this_session_and_ends_the_others(app):
+def test_changing_own_password_keeps_this_session_and_ends_the_others(app, auth):
     make_user(app, "coord@example.org", group_id=make_group(app))
     phone, laptop = app.test_client(), app.test_client()
-    login(phone, "coord@example.org")
-    login(laptop, "coord@example.org")
+    auth.login("coord@example.org", client=phone)
+    auth.login("coord@example.org", client=laptop)
     response = phone.post(
         "/account/password",
         data={
@@ -188,13 +183,13 @@ def test_changing_own_password_keeps_this_session_and_ends_the_others(app):
     assert _logged_in(phone)
     assert not _logged_in(laptop)
     fresh = app.test_client()
-    assert login(fresh, "coord@example.org", PASSWORD).status_code == 401
-    assert login(fresh, "coord@example.org", "another long password").status_code == 302
+    assert auth.attempt("coord@example.org", PASSWORD, client=fresh).status_code == 401
+    auth.login("coord@example.org", "another long password", client=fresh)
 
 
-def test_change_password_says_what_is_wrong(app, client):
+def test_change_password_says_what_is_wrong(app, client, auth):
     make_user(app, "coord@example.org", group_id=make_group(app))
-    login(client, "coord@example.org")
+    auth.login("coord@example.org")
     response = client.post(
         "/account/password",
         data={"current_password": "not it", "password": "short", "confirm": "other"},
@@ -234,9 +229,9 @@ def test_login_never_redirects_to_another_site(app, client):
     assert "evil.example" not in response.headers["Location"]
 
 
-def test_coordinator_cannot_open_admin_pages(app, client):
+def test_coordinator_cannot_open_admin_pages(app, client, auth):
     make_user(app, "coord@example.org", group_id=make_group(app))
-    login(client, "coord@example.org")
+    auth.login("coord@example.org")
     assert client.get("/users").status_code == 403
     assert client.get("/users/invite").status_code == 403
 
@@ -258,15 +253,16 @@ def test_passwords_are_hashed_with_scrypt_by_default(app):
     from marathon.accounts.service import hash_password
     from marathon.config import default_settings
 
-    # The tests' fast override replaced by the shipped default.
-    app.config["PASSWORD_HASH_METHOD"] = default_settings(app.instance_path)["PASSWORD_HASH_METHOD"]
+    # The built-in default, not the module's fast setting.
+    default = default_settings(app.instance_path)["PASSWORD_HASH_METHOD"]
+    app.config["PASSWORD_HASH_METHOD"] = default
     with app.app_context():
         hashed = hash_password("a long enough password")
     assert hashed.startswith("scrypt:32768:8:1$")
     assert "a long enough password" not in hashed
 
 
-def test_nav_partial_shows_the_right_links(app, client):
+def test_nav_partial_shows_the_right_links(app, client, auth):
     from flask import render_template_string
 
     @app.route("/test-nav")
@@ -275,7 +271,7 @@ def test_nav_partial_shows_the_right_links(app, client):
 
     assert "Log in" in client.get("/test-nav").get_data(as_text=True)
     make_user(app, "admin@example.org", role="admin")
-    login(client, "admin@example.org")
+    auth.login("admin@example.org")
     page = client.get("/test-nav").get_data(as_text=True)
     assert "Users" in page and "Log out" in page and "Log in" not in page
     assert 'action="/logout"' in page and 'method="post"' in page
@@ -294,9 +290,9 @@ def _opens_account(app, cookie_value: str) -> bool:
     return thief.get("/account").status_code == 200
 
 
-def test_a_cookie_captured_before_logout_opens_nothing_afterwards(app, client):
+def test_a_cookie_captured_before_logout_opens_nothing_afterwards(app, client, auth):
     make_user(app, "coord@example.org", group_id=make_group(app))
-    login(client, "coord@example.org")
+    auth.login("coord@example.org")
     copied = _captured(client)
     assert _opens_account(app, copied), "the copy works while the session is open"
     assert client.post("/logout").status_code == 302
@@ -307,19 +303,19 @@ def test_a_cookie_captured_before_logout_opens_nothing_afterwards(app, client):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_logging_out_on_one_device_keeps_the_others(app):
+def test_logging_out_on_one_device_keeps_the_others(app, auth):
     make_user(app, "coord@example.org", group_id=make_group(app))
     phone, laptop = app.test_client(), app.test_client()
-    login(phone, "coord@example.org")
-    login(laptop, "coord@example.org")
+    auth.login("coord@example.org", client=phone)
+    auth.login("coord@example.org", client=laptop)
     phone.post("/logout")
     assert not _logged_in(phone)
     assert _logged_in(laptop)
 
 
-def test_a_cookie_captured_before_a_password_change_opens_nothing(app, client):
+def test_a_cookie_captured_before_a_password_change_opens_nothing(app, client, auth):
     make_user(app, "coord@example.org", group_id=make_group(app))
-    login(client, "coord@example.org")
+    auth.login("coord@example.org")
     copied = _captured(client)
     response = client.post(
         "/account/password",
@@ -335,7 +331,7 @@ def test_a_cookie_captured_before_a_password_change_opens_nothing(app, client):
     assert not _opens_account(app, copied)
 
 
-def test_a_session_idle_on_the_server_is_over_even_with_a_fresh_cookie(app, client):
+def test_a_session_idle_on_the_server_is_over_even_with_a_fresh_cookie(app, client, auth):
     from datetime import UTC, datetime, timedelta
 
     from marathon.accounts.models import LoginSession
@@ -343,7 +339,7 @@ def test_a_session_idle_on_the_server_is_over_even_with_a_fresh_cookie(app, clie
 
     app.config["SESSION_IDLE_MINUTES"] = 30
     make_user(app, "coord@example.org", group_id=make_group(app))
-    login(client, "coord@example.org")
+    auth.login("coord@example.org")
     with app.app_context():
         db.session.query(LoginSession).update(
             {LoginSession.last_seen_at: datetime.now(UTC) - timedelta(minutes=31)}

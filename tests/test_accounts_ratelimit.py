@@ -8,10 +8,11 @@ import uuid
 
 import pytest
 import redis
-from accounts_support import PASSWORD, login, make_user
-from services import REDIS_TEST_URL
 
 from marathon import ratelimit
+from tests.factories import PASSWORD, make_user
+from tests.services import REDIS_TEST_URL
+from tests.settings import FAST_HASH
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -31,12 +32,12 @@ def redis_prefix() -> str:
         client.delete(*keys)
 
 
+pytestmark = pytest.mark.settings(FAST_HASH, WTF_CSRF_ENABLED=False, LOGIN_RATE_LIMIT="3/300")
+
+
 @pytest.fixture
 def app_config(app_config, backend, redis_prefix):
-    app_config["WTF_CSRF_ENABLED"] = False
-    app_config["PASSWORD_HASH_METHOD"] = "scrypt:1024:8:1"  # fast in tests; the default is strong
-    app_config["DEFAULT_LOCALE"] = "en"  # the messages checked are the English ones
-    app_config["LOGIN_RATE_LIMIT"] = "3/300"
+    """The limiter's store: this process's memory, or the test Redis under a prefix of its own."""
     if backend == "redis":
         app_config["REDIS_URL"] = REDIS_TEST_URL
         app_config["RATELIMIT_PREFIX"] = redis_prefix
@@ -67,11 +68,11 @@ def test_a_new_window_starts_afresh(app, backend):
         assert ratelimit.hit("w", "k", limit=1, window_seconds=1)
 
 
-def test_login_is_locked_after_n_attempts_per_address(app, client, backend):
+def test_login_is_locked_after_n_attempts_per_address(app, client, backend, auth):
     make_user(app, "admin@example.org", role="admin")
     for _ in range(3):
-        assert login(client, "admin@example.org", "wrong password").status_code == 401
-    response = login(client, "admin@example.org", PASSWORD)
+        assert auth.attempt("admin@example.org", "wrong password").status_code == 401
+    response = auth.attempt("admin@example.org", PASSWORD)
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)
     assert int(response.headers["Retry-After"]) <= 300
@@ -122,18 +123,18 @@ def test_limits_are_read_from_settings():
     assert ratelimit.parse_limit("nonsense", (10, 300)) == (10, 300)
 
 
-def test_successful_logins_are_not_counted(app, client, backend):
+def test_successful_logins_are_not_counted(app, client, backend, auth):
     make_user(app, "admin@example.org", role="admin")
     for _ in range(6):  # twice the limit of 3
-        assert login(client, "admin@example.org", PASSWORD).status_code == 302
+        auth.login("admin@example.org", PASSWORD)
         client.post("/logout")
     # Failures are still counted, and a success in between does not wipe them.
-    assert login(client, "admin@example.org", "wrong password").status_code == 401
-    assert login(client, "admin@example.org", "wrong password").status_code == 401
-    assert login(client, "admin@example.org", PASSWORD).status_code == 302
+    assert auth.attempt("admin@example.org", "wrong password").status_code == 401
+    assert auth.attempt("admin@example.org", "wrong password").status_code == 401
+    auth.login("admin@example.org", PASSWORD)
     client.post("/logout")
-    assert login(client, "admin@example.org", "wrong password").status_code == 401
-    assert login(client, "admin@example.org", PASSWORD).status_code == 429
+    assert auth.attempt("admin@example.org", "wrong password").status_code == 401
+    assert auth.attempt("admin@example.org", PASSWORD).status_code == 429
 
 
 def test_one_persons_failures_at_an_event_do_not_spend_the_others_logins(app, backend):

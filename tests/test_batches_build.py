@@ -8,7 +8,15 @@ import subprocess
 from collections import Counter
 
 import pytest
-from batches_support import (
+
+from marathon.batches import service
+from marathon.batches.models import Batch
+from marathon.batches.rendering import LetterFailed
+from marathon.cases.models import Case
+from marathon.extensions import db
+from marathon.kinds import KINDS
+from marathon.letters.models import Letter
+from tests.batches_support import (
     SIZES,
     batch_files,
     codes_in,
@@ -22,14 +30,6 @@ from batches_support import (
     page_texts,
     same_size,
 )
-
-from marathon.batches import service
-from marathon.batches.models import Batch
-from marathon.batches.rendering import LetterFailed
-from marathon.cases.models import Case
-from marathon.extensions import db
-from marathon.kinds import KINDS
-from marathon.letters.models import Letter
 
 AMINA = {"authority": "Rabe Ministry", "card_to": "Amnesty Section Paris"}
 MANAHEL = {"authority": "Saudi Royal Court", "card_to": "Amnesty Section Lyon"}

@@ -14,10 +14,8 @@ import pickle
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
 
 import pytest
-from batches_support import PASSWORD, batch_files, make_case, make_letters
 
 from marathon.accounts.service import create_user
 from marathon.batches import service
@@ -31,15 +29,14 @@ from marathon.batches.rendering import (
 )
 from marathon.extensions import db
 from marathon.letters.models import Letter
+from tests.batches_support import batch_files, make_case, make_letters
+from tests.factories import PASSWORD
 
 LETTERS = 30
 
 
-@pytest.fixture
-def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    app_config["WTF_CSRF_ENABLED"] = False
-    app_config["BATCH_RENDER_PROCESSES"] = 2  # a real pool, whatever the machine
-    return app_config
+# BATCH_RENDER_PROCESSES: a real pool, whatever the machine.
+pytestmark = pytest.mark.settings(WTF_CSRF_ENABLED=False, BATCH_RENDER_PROCESSES=2)
 
 
 def _fail_in_child(letter_id: int) -> int:

@@ -7,7 +7,11 @@ import io
 
 import pdfplumber
 import pytest
-from batches_support import (
+
+from marathon.batches import service
+from marathon.batches.labels import SHEETS
+from marathon.extensions import db
+from tests.batches_support import (
     SIZES,
     all_codes,
     batch_files,
@@ -17,10 +21,6 @@ from batches_support import (
     make_letters,
     page_texts,
 )
-
-from marathon.batches import service
-from marathon.batches.labels import SHEETS
-from marathon.extensions import db
 
 MM = 72 / 25.4
 EDGE = 4 * MM

@@ -5,22 +5,18 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from typing import Any
 
 import pytest
-from batches_support import PASSWORD, make_case, make_group, make_letters
 
 from marathon.accounts.service import create_user
 from marathon.batches import service
 from marathon.batches.models import Batch
 from marathon.extensions import db
 from marathon.letters.models import Letter
+from tests.batches_support import make_case, make_letters
+from tests.factories import PASSWORD, make_group
 
-
-@pytest.fixture
-def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    app_config["WTF_CSRF_ENABLED"] = False
-    return app_config
+pytestmark = pytest.mark.settings(WTF_CSRF_ENABLED=False)
 
 
 @pytest.fixture
@@ -40,8 +36,8 @@ def cases():
 @pytest.fixture
 def world(loaded_cases):
     with loaded_cases.app_context():
-        mine = make_group("Lyon")
-        theirs = make_group("Nantes")
+        mine = make_group(loaded_cases, "Lyon", "Lyon")
+        theirs = make_group(loaded_cases, "Nantes", "Nantes")
         create_user(
             email="c@example.org", name="C", password=PASSWORD, role="coordinator", group_id=mine
         )
@@ -55,13 +51,10 @@ def world(loaded_cases):
     return {"mine": mine, "theirs": theirs, "ids": ids}
 
 
-def login(client, email: str) -> None:
-    response = client.post("/login", data={"email": email, "password": PASSWORD})
-    assert response.status_code in (302, 303), response.status_code
-
-
-def test_coordinator_prints_own_group_and_marks_printed_then_sent(client, world, loaded_cases):
-    login(client, "c@example.org")
+def test_coordinator_prints_own_group_and_marks_printed_then_sent(
+    client, world, loaded_cases, auth
+):
+    auth.login("c@example.org")
     page = client.post(
         "/batches/new",
         data={
@@ -142,13 +135,13 @@ def test_coordinator_prints_own_group_and_marks_printed_then_sent(client, world,
     assert again.status_code == 302 and again.headers["Location"] != batch_url
 
 
-def test_another_groups_coordinator_cannot_see_the_batch(client, world, loaded_cases):
+def test_another_groups_coordinator_cannot_see_the_batch(client, world, loaded_cases, auth):
     with loaded_cases.app_context():
         batch = service.start_batch("letters", {"group_id": world["mine"]}, "a4")
         batch_id = batch.id
         files = len(db.session.get(Batch, batch_id).files)
     assert files == 3
-    login(client, "o@example.org")
+    auth.login("o@example.org")
     for url in (
         f"/batches/{batch_id}",
         f"/batches/{batch_id}/status.json",
@@ -160,8 +153,8 @@ def test_another_groups_coordinator_cannot_see_the_batch(client, world, loaded_c
     assert f"#{batch_id}".encode() not in client.get("/batches/").data
 
 
-def test_coordinator_cannot_print_another_group(client, world, loaded_cases):
-    login(client, "o@example.org")
+def test_coordinator_cannot_print_another_group(client, world, loaded_cases, auth):
+    auth.login("o@example.org")
     response = client.post(
         "/batches/new",
         data={"product": "letters", "paper": "a4", "group_id": str(world["mine"]), "start": "1"},
@@ -171,7 +164,7 @@ def test_coordinator_cannot_print_another_group(client, world, loaded_cases):
         assert db.session.query(Batch).count() == 0
 
 
-def test_download_of_an_unfinished_batch_is_refused(client, world, loaded_cases):
+def test_download_of_an_unfinished_batch_is_refused(client, world, loaded_cases, auth):
     with loaded_cases.app_context():
         batch = Batch(
             product="letters",
@@ -189,7 +182,7 @@ def test_download_of_an_unfinished_batch_is_refused(client, world, loaded_cases)
         db.session.add(batch)
         db.session.commit()
         batch_id = batch.id
-    login(client, "a@example.org")
+    auth.login("a@example.org")
     assert client.get(f"/batches/{batch_id}/download").status_code == 409
     assert client.get(f"/batches/{batch_id}/files/0").status_code == 409  # no files yet
     assert client.post(f"/batches/{batch_id}/mark/printed").status_code == 302
@@ -197,8 +190,8 @@ def test_download_of_an_unfinished_batch_is_refused(client, world, loaded_cases)
         assert db.session.get(Batch, batch_id).status == "running"
 
 
-def test_no_letters_gives_a_message_not_an_error(client, world):
-    login(client, "a@example.org")
+def test_no_letters_gives_a_message_not_an_error(client, world, auth):
+    auth.login("a@example.org")
     response = client.post(
         "/batches/new",
         data={"product": "letters", "paper": "a4", "kind": "solidarity_postcard", "start": "1"},
@@ -207,7 +200,7 @@ def test_no_letters_gives_a_message_not_an_error(client, world):
     assert b"flash-error" in response.data and b"nothing to print" in response.data
 
 
-def test_a_file_whose_size_changed_is_refused(client, world, loaded_cases):
+def test_a_file_whose_size_changed_is_refused(client, world, loaded_cases, auth):
     """A file is served only whole: the batch's ZIP and the file in it at their recorded sizes."""
     with loaded_cases.app_context():
         batch_id = service.start_batch("letters", {"group_id": world["mine"]}, "a4").id
@@ -216,15 +209,15 @@ def test_a_file_whose_size_changed_is_refused(client, world, loaded_cases):
         files[1]["size"] += 1
         batch.files = files
         db.session.commit()
-    login(client, "a@example.org")
+    auth.login("a@example.org")
     assert client.get(f"/batches/{batch_id}/files/0").status_code == 200
     assert client.get(f"/batches/{batch_id}/files/1").status_code == 409
     page = client.get(f"/batches/{batch_id}").data.decode()
     assert re.search(r'href="/batches/\d+/files/1"', page)  # listed; the download says why not
 
 
-def test_the_new_batch_form_names_the_label_stock_of_each_paper(client, world):
-    login(client, "a@example.org")
+def test_the_new_batch_form_names_the_label_stock_of_each_paper(client, world, auth):
+    auth.login("a@example.org")
     page = client.get("/batches/new").data
     assert b"Avery Zweckform 3652" in page  # A4, the default: shown
     assert b"Avery 5160" in page  # US Letter: named for the script to show when chosen
@@ -236,18 +229,15 @@ def test_the_new_batch_form_names_the_label_stock_of_each_paper(client, world):
     assert "Avery 5160" in shown
 
 
+# Nothing listens on port 1.
+@pytest.mark.settings(
+    JOBS_EAGER=False, REDIS_URL="redis://127.0.0.1:1/0", RATELIMIT_PREFIX="queue-down:"
+)
 class TestQueueDown:
-    @pytest.fixture
-    def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
-        app_config["JOBS_EAGER"] = False
-        app_config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
-        app_config["RATELIMIT_PREFIX"] = "queue-down:"
-        return app_config
-
     def test_a_batch_started_while_the_queue_is_down_says_so_and_can_be_retried(
-        self, client, world, loaded_cases
+        self, client, world, loaded_cases, auth
     ):
-        login(client, "c@example.org")
+        auth.login("c@example.org")
         response = client.post(
             "/batches/new",
             data={"product": "letters", "paper": "a4", "group_id": str(world["mine"]), "start": 1},

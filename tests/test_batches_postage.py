@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from batches_support import batch_files, envelopes_of, make_case, make_letters, page_texts
 
 from marathon.batches import postage, service
 from marathon.extensions import db
+from tests.batches_support import batch_files, envelopes_of, make_case, make_letters, page_texts
 
 RATES = """
 currency = "EUR"

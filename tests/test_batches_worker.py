@@ -9,34 +9,31 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from batches_support import batch_files, codes_in, letter_codes, make_case, make_letters, page_texts
-from batches_support import start_worker as _worker
-from services import REDIS_TEST_URL
 
 from marathon import jobs
 from marathon.batches import service
 from marathon.batches.models import Batch
 from marathon.extensions import db
+from tests.batches_support import (
+    batch_files,
+    codes_in,
+    letter_codes,
+    make_case,
+    make_letters,
+    page_texts,
+)
+from tests.batches_support import start_worker as _worker
+from tests.settings import own_queue
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = str(Path(sys.executable).with_name("flask"))
 LETTERS = 60
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    app_config["JOBS_EAGER"] = False
-    app_config["REDIS_URL"] = REDIS_TEST_URL
-    app_config["JOBS_QUEUE"] = f"marathon-test-{uuid.uuid4().hex[:8]}"
-    return app_config
+pytestmark = [pytest.mark.slow, pytest.mark.settings(own_queue())]
 
 
 def _descendants(pid: int) -> list[int]:

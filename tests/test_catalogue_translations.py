@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from accounts_support import login, make_group, make_user
-from safety_support import FAST_CONFIG
+
+from tests.factories import make_group, make_user
+from tests.settings import FAST_CONFIG
+
+pytestmark = pytest.mark.settings(FAST_CONFIG, WTF_CSRF_ENABLED=False)
 
 
-@pytest.fixture
-def app_config(app_config):
-    app_config.update(FAST_CONFIG)
-    app_config["WTF_CSRF_ENABLED"] = False
-    return app_config
-
-
-def test_admin_sees_which_texts_exist_and_which_are_missing(loaded_cases):
+def test_admin_sees_which_texts_exist_and_which_are_missing(loaded_cases, auth):
     app = loaded_cases
     make_user(app, "admin@example.org", role="admin")
     client = app.test_client()
-    login(client, "admin@example.org")
+    auth.login("admin@example.org", client=client)
     html = client.get("/admin/translations?lang=en").get_data(as_text=True)
     assert "Manahel al-Otaibi" in html
     assert "العربية" in html  # Arabic appears as a column: the Saudi appeal has a template and text
@@ -38,10 +34,10 @@ def test_coverage_marks_arabic_appeal_complete_and_dutch_missing(loaded_cases):
         assert row.cells[("appeal", "fr")].status == "complete"
 
 
-def test_coordinators_cannot_see_the_translators_view(loaded_cases):
+def test_coordinators_cannot_see_the_translators_view(loaded_cases, auth):
     app = loaded_cases
     group_id = make_group(app, "Lyon")
     make_user(app, "coord@example.org", role="coordinator", group_id=group_id)
     client = app.test_client()
-    login(client, "coord@example.org")
+    auth.login("coord@example.org", client=client)
     assert client.get("/admin/translations").status_code == 403

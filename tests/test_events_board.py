@@ -5,21 +5,17 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from events_support import login, make_world
 
 from marathon.cases.models import Case
 from marathon.extensions import db
+from tests.factories import make_world
 
-
-@pytest.fixture
-def app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = False
-    return app_config
+pytestmark = pytest.mark.settings(WTF_CSRF_ENABLED=False)
 
 
 @pytest.fixture
 def world(loaded_cases):
-    return make_world(loaded_cases)
+    return make_world(loaded_cases, past_event=True)
 
 
 def _letter(client, code, name="Marie Curie", share=True, case="damisoa"):
@@ -72,8 +68,8 @@ def test_board_json_gives_totals_and_a_304_while_nothing_changed(client, world):
     assert damisoa["total"] == 1
 
 
-def test_a_hand_count_changes_the_etag_even_when_the_sum_is_the_same(client, app, world):
-    login(client)
+def test_a_hand_count_changes_the_etag_even_when_the_sum_is_the_same(client, app, world, auth):
+    auth.login("coord@example.org")
     with app.app_context():
         ids = list(db.session.scalars(db.select(Case.id).order_by(Case.id)))
     post = {"kind": "card", "quantity": "2"}

@@ -6,24 +6,20 @@ import re
 import uuid
 
 import pytest
-from events_support import login, make_world
 
 from marathon.cases.models import Case
 from marathon.events import service
 from marathon.events.models import Event, HandCount
 from marathon.extensions import db
 from marathon.tally.models import TallyCount
+from tests.factories import make_world
 
-
-@pytest.fixture
-def app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = False
-    return app_config
+pytestmark = pytest.mark.settings(WTF_CSRF_ENABLED=False)
 
 
 @pytest.fixture
 def world(loaded_cases):
-    return make_world(loaded_cases)
+    return make_world(loaded_cases, past_event=True)
 
 
 def _case_id(app, slug="damisoa") -> int:
@@ -53,8 +49,8 @@ def _tally(app, event_id) -> int:
         return sum(row.quantity for row in rows)
 
 
-def test_the_page_lists_every_case_with_a_fresh_key_per_form(client, app, world):
-    login(client)
+def test_the_page_lists_every_case_with_a_fresh_key_per_form(client, app, world, auth):
+    auth.login("coord@example.org")
     page = client.get(f"/events/{world.event_id}/hand-counts")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -63,8 +59,8 @@ def test_the_page_lists_every_case_with_a_fresh_key_per_form(client, app, world)
     assert len(keys) >= 2 and len(set(keys)) == len(keys)
 
 
-def test_entering_37_letters_counts_them_in_the_tally(client, app, world):
-    login(client)
+def test_entering_37_letters_counts_them_in_the_tally(client, app, world, auth):
+    auth.login("coord@example.org")
     case_id = _case_id(app)
     response = _post(client, world, case_id, 37)
     assert response.status_code == 302
@@ -79,8 +75,8 @@ def test_entering_37_letters_counts_them_in_the_tally(client, app, world):
         assert (row.channel, row.group_id, row.language) == ("handwritten", world.group_id, "")
 
 
-def test_a_double_tap_counts_once(client, app, world):
-    login(client)
+def test_a_double_tap_counts_once(client, app, world, auth):
+    auth.login("coord@example.org")
     case_id = _case_id(app)
     key = uuid.uuid4().hex
     assert _post(client, world, case_id, 5, key=key).status_code == 302
@@ -92,8 +88,8 @@ def test_a_double_tap_counts_once(client, app, world):
         assert db.session.scalar(db.select(db.func.count(HandCount.id))) == 1
 
 
-def test_a_negative_entry_corrects_and_the_history_shows_both(client, app, world):
-    login(client)
+def test_a_negative_entry_corrects_and_the_history_shows_both(client, app, world, auth):
+    auth.login("coord@example.org")
     case_id = _case_id(app)
     _post(client, world, case_id, 12)
     _post(client, world, case_id, -2)
@@ -104,8 +100,8 @@ def test_a_negative_entry_corrects_and_the_history_shows_both(client, app, world
     assert "Chloé" in history
 
 
-def test_the_total_never_goes_below_zero(client, app, world):
-    login(client)
+def test_the_total_never_goes_below_zero(client, app, world, auth):
+    auth.login("coord@example.org")
     case_id = _case_id(app)
     _post(client, world, case_id, 3)
     refused = _post(client, world, case_id, -4)
@@ -122,23 +118,23 @@ def test_the_total_never_goes_below_zero(client, app, world):
     ("quantity", "message"),
     [("0", "Enter how many"), ("abc", "flash-error"), ("100001", "between -10000")],
 )
-def test_bad_numbers_say_what_to_fix_and_count_nothing(client, app, world, quantity, message):
-    login(client)
+def test_bad_numbers_say_what_to_fix_and_count_nothing(client, app, world, quantity, message, auth):
+    auth.login("coord@example.org")
     response = _post(client, world, _case_id(app), quantity)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert _tally(app, world.event_id) == 0
 
 
-def test_a_case_of_another_edition_or_unknown_is_refused(client, app, world):
-    login(client)
+def test_a_case_of_another_edition_or_unknown_is_refused(client, app, world, auth):
+    auth.login("coord@example.org")
     response = _post(client, world, 999_999, 4)
     assert response.status_code == 400
     assert "this edition" in response.get_data(as_text=True)
 
 
-def test_a_kind_the_case_does_not_offer_is_refused(client, app, world):
-    login(client)
+def test_a_kind_the_case_does_not_offer_is_refused(client, app, world, auth):
+    auth.login("coord@example.org")
     response = _post(client, world, _case_id(app, "abdul-baqi-saeed-abdo"), 4, kind="appeal")
     assert response.status_code == 400
     assert "has no appeal" in response.get_data(as_text=True)
@@ -173,14 +169,14 @@ def test_anonymous_is_sent_to_login(client, world):
     assert "/login" in response.headers["Location"]
 
 
-def test_the_coordinator_of_another_group_gets_403(client, app, world):
-    login(client, "other@example.org")
+def test_the_coordinator_of_another_group_gets_403(client, app, world, auth):
+    auth.login("other@example.org")
     assert client.get(f"/events/{world.event_id}/hand-counts").status_code == 403
     assert _post(client, world, _case_id(app), 3).status_code == 403
     assert _tally(app, world.event_id) == 0
 
 
-def test_an_admin_may_enter_counts_for_any_group(client, app, world):
-    login(client, "admin@example.org")
+def test_an_admin_may_enter_counts_for_any_group(client, app, world, auth):
+    auth.login("admin@example.org")
     assert _post(client, world, _case_id(app), 3).status_code == 302
     assert _tally(app, world.event_id) == 3

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from events_support import make_world
 
 from marathon.events.joined import joined_event
 from marathon.events.models import Event
@@ -13,17 +12,14 @@ from marathon.events.service import CODE_ALPHABET
 from marathon.extensions import db
 from marathon.letters.models import Letter
 from marathon.tally.models import TallyCount
+from tests.factories import make_world
 
-
-@pytest.fixture
-def app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = False
-    return app_config
+pytestmark = pytest.mark.settings(WTF_CSRF_ENABLED=False)
 
 
 @pytest.fixture
 def world(loaded_cases):
-    return make_world(loaded_cases)
+    return make_world(loaded_cases, past_event=True)
 
 
 def test_join_codes_are_short_and_unambiguous(app, world):

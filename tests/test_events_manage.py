@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from events_support import login, make_world
 
 from marathon.events.models import Event
 from marathon.extensions import db
 from marathon.groups.models import Group
+from tests.factories import make_world
 
-
-@pytest.fixture
-def app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = False
-    return app_config
+pytestmark = pytest.mark.settings(WTF_CSRF_ENABLED=False)
 
 
 @pytest.fixture
 def world(loaded_cases):
-    return make_world(loaded_cases)
+    return make_world(loaded_cases, past_event=True)
 
 
 EVENT_FORM = {
@@ -30,8 +26,8 @@ EVENT_FORM = {
 }
 
 
-def test_admin_creates_a_group(client, app, world):
-    login(client, "admin@example.org")
+def test_admin_creates_a_group(client, app, world, auth):
+    auth.login("admin@example.org")
     response = client.post("/events/groups", data={"name": "Lyon", "town": "Lyon"})
     assert response.status_code == 302
     duplicate = client.post("/events/groups", data={"name": "Lyon"})
@@ -41,13 +37,13 @@ def test_admin_creates_a_group(client, app, world):
         assert db.session.scalar(db.select(db.func.count(Group.id))) == 3
 
 
-def test_a_coordinator_may_not_create_groups(client, world):
-    login(client)
+def test_a_coordinator_may_not_create_groups(client, world, auth):
+    auth.login("coord@example.org")
     assert client.post("/events/groups", data={"name": "Mine"}).status_code == 403
 
 
-def test_a_coordinator_creates_an_event_for_their_group_in_local_time(client, app, world):
-    login(client)
+def test_a_coordinator_creates_an_event_for_their_group_in_local_time(client, app, world, auth):
+    auth.login("coord@example.org")
     form = client.get("/events/new").get_data(as_text=True)
     assert f'name="group_id" value="{world.group_id}"' in form
     response = client.post("/events/new", data={**EVENT_FORM, "group_id": world.group_id})
@@ -61,24 +57,24 @@ def test_a_coordinator_creates_an_event_for_their_group_in_local_time(client, ap
     assert event.join_code in page and "qr.svg" in page
 
 
-def test_a_coordinator_cannot_create_for_another_group(client, app, world):
-    login(client)
+def test_a_coordinator_cannot_create_for_another_group(client, app, world, auth):
+    auth.login("coord@example.org")
     response = client.post("/events/new", data={**EVENT_FORM, "group_id": world.other_group_id})
     assert response.status_code == 400
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Event.id))) == 3
 
 
-def test_the_end_must_come_after_the_start(client, world):
-    login(client)
+def test_the_end_must_come_after_the_start(client, world, auth):
+    auth.login("coord@example.org")
     data = {**EVENT_FORM, "group_id": world.group_id, "ends_at": "2025-12-06T09:00"}
     response = client.post("/events/new", data=data)
     assert response.status_code == 400
     assert "must end after it starts" in response.get_data(as_text=True)
 
 
-def test_editing_keeps_the_code_and_can_close(client, app, world):
-    login(client)
+def test_editing_keeps_the_code_and_can_close(client, app, world, auth):
+    auth.login("coord@example.org")
     page = client.get(f"/events/{world.event_id}/edit")
     assert page.status_code == 200
     data = {**EVENT_FORM, "group_id": world.group_id, "closed": "y"}
@@ -91,21 +87,21 @@ def test_editing_keeps_the_code_and_can_close(client, app, world):
 @pytest.mark.parametrize(
     "path", ["/events/{id}", "/events/{id}/edit", "/events/{id}/poster", "/events/{id}/hand-counts"]
 )
-def test_each_event_page_by_role(client, world, path):
+def test_each_event_page_by_role(client, world, path, auth):
     url = path.format(id=world.event_id)
     assert client.get(url).status_code == 302  # anonymous: to the login page
-    login(client, "other@example.org")
+    auth.login("other@example.org")
     assert client.get(url).status_code == 403
     client.post("/logout")
-    login(client)
+    auth.login("coord@example.org")
     assert client.get(url).status_code == 200
     client.post("/logout")
-    login(client, "admin@example.org")
+    auth.login("admin@example.org")
     assert client.get(url).status_code == 200
 
 
-def test_the_list_shows_only_the_coordinators_events(client, world):
-    login(client)
+def test_the_list_shows_only_the_coordinators_events(client, world, auth):
+    auth.login("coord@example.org")
     html = client.get("/events/").get_data(as_text=True)
     assert "Marathon de Montréal" in html and "Québec writes" not in html
 
@@ -117,18 +113,18 @@ def test_qr_code_is_svg_of_the_join_address(client, world):
     assert b"<svg" in response.data
 
 
-def test_poster_shows_code_qr_and_address(client, world):
-    login(client)
+def test_poster_shows_code_qr_and_address(client, world, auth):
+    auth.login("coord@example.org")
     html = client.get(f"/events/{world.event_id}/poster").get_data(as_text=True)
     assert world.code in html and f"/join/{world.code}" in html and "qr.svg" in html
 
 
-def test_event_page_after_the_day_splits_online_and_handwritten(client, app, world):
+def test_event_page_after_the_day_splits_online_and_handwritten(client, app, world, auth):
     import uuid
 
     from marathon.cases.models import Case
 
-    login(client)
+    auth.login("coord@example.org")
     with app.app_context():
         case_id = db.session.scalar(db.select(Case.id).where(Case.slug == "damisoa"))
     client.post(

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 import pytest
-from batches_support import batch_files, cases, letter_codes, make_letters, page_texts
-from services import REDIS_TEST_URL
 
 from marathon import jobs
 from marathon.batches import printing, service
 from marathon.extensions import db
+from tests.batches_support import batch_files, cases, letter_codes, make_letters, page_texts
+from tests.settings import own_queue
+
+# Jobs run in a thread of this process (or, in TestWithRedis, on a queue of the test's own).
+pytestmark = pytest.mark.settings(JOBS_EAGER=False)
 
 
 def _pages_in_order(app, batch) -> list[str]:
     """The text of every page of every file of ``batch``, in print order."""
     return [text for _entry, data in batch_files(app, batch) for text in page_texts(data)]
-
-
-@pytest.fixture
-def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    app_config["JOBS_EAGER"] = False
-    return app_config
 
 
 def test_in_process_and_eager_batches_are_the_same(loaded_cases):
@@ -51,14 +45,8 @@ def test_worker_command_refuses_without_redis(loaded_cases):
     assert "MARATHON_REDIS_URL" in result.output
 
 
+@pytest.mark.settings(own_queue())
 class TestWithRedis:
-    @pytest.fixture
-    def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
-        app_config["JOBS_EAGER"] = False
-        app_config["REDIS_URL"] = REDIS_TEST_URL
-        app_config["JOBS_QUEUE"] = f"marathon-test-{uuid.uuid4().hex[:8]}"
-        return app_config
-
     def test_starting_the_same_batch_twice_gives_the_queued_one(self, loaded_cases):
         with loaded_cases.app_context():
             queue = jobs.rq_queue()

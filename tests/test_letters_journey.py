@@ -12,11 +12,7 @@ from marathon.extensions import db
 from marathon.letters.models import Letter
 from marathon.tally.service import case_total
 
-
-@pytest.fixture
-def app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = False
-    return app_config
+pytestmark = pytest.mark.settings(WTF_CSRF_ENABLED=False)
 
 
 def form_for(client, slug="damisoa", kind="appeal", language="fr"):

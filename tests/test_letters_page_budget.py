@@ -12,12 +12,12 @@ import io
 
 import pdfplumber
 import pytest
-from render_support import make_content
 
 from marathon.kinds import KINDS
 from marathon.letters.service import LetterDraft, collapse_blank_lines, normalise_draft
 from marathon.render.letters import render_letter_pdf
 from marathon.render.templating import message_fits
+from tests.render_support import make_content
 
 MM = 72 / 25.4
 # Pages each kind may use: the appeal two, the card one, a postcard its front and its back.

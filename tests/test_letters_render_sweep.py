@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from batches_support import cases, make_letters, start_worker
-from services import REDIS_TEST_URL
 from sqlalchemy import select
 
 from marathon import jobs
 from marathon.extensions import db
 from marathon.letters.models import Letter
+from tests.batches_support import cases, make_letters, start_worker
+from tests.settings import Unique, own_queue
 
 
 def _write(client: Any, name: str = "Ana Lopez", **fields: Any) -> dict:
@@ -45,15 +45,8 @@ def _run_worker(app: Any) -> None:
     assert worker.wait(timeout=300) == 0, (Path(app.instance_path) / "worker.log").read_text()
 
 
+@pytest.mark.settings(own_queue(), RATELIMIT_PREFIX=Unique("sweep-", ":"))
 class TestOnRedis:
-    @pytest.fixture
-    def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
-        app_config["JOBS_EAGER"] = False
-        app_config["REDIS_URL"] = REDIS_TEST_URL
-        app_config["JOBS_QUEUE"] = f"marathon-test-{uuid.uuid4().hex[:8]}"
-        app_config["RATELIMIT_PREFIX"] = f"sweep-{uuid.uuid4().hex[:8]}:"
-        return app_config
-
     def test_many_letters_queue_one_sweep_and_a_worker_renders_them_all(self, loaded_cases):
         app = loaded_cases
         client = app.test_client()
@@ -77,12 +70,8 @@ class TestOnRedis:
             queue.delete(delete_jobs=True)
 
 
+@pytest.mark.settings(JOBS_EAGER=False)
 class TestInProcess:
-    @pytest.fixture
-    def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
-        app_config["JOBS_EAGER"] = False
-        return app_config
-
     def test_letters_written_without_redis_are_rendered_in_the_background(self, loaded_cases):
         app = loaded_cases
         client = app.test_client()
@@ -153,13 +142,8 @@ def test_a_new_template_file_is_offered_without_a_restart(app, tmp_path):
         assert template_languages("postcard") == [*before, "it"]
 
 
+@pytest.mark.settings(JOBS_EAGER=False, REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens
 class TestRedisDown:
-    @pytest.fixture
-    def app_config(self, app_config: dict[str, Any]) -> dict[str, Any]:
-        app_config["JOBS_EAGER"] = False
-        app_config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
-        return app_config
-
     def test_a_letter_is_saved_counted_and_downloadable_while_redis_is_down(
         self, loaded_cases, caplog
     ):

@@ -30,7 +30,7 @@ from sqlalchemy import MetaData, Table, inspect, select
 
 from marathon import create_app
 from marathon.extensions import db
-from tests.conftest import POSTGRES_ADMIN_URL
+from tests.services import POSTGRES_ADMIN_URL
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

@@ -14,7 +14,6 @@ import uuid
 from typing import Any
 
 import pytest
-from events_support import make_world
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
@@ -23,6 +22,7 @@ from hypothesis import strategies as st
 
 from marathon.api.board_schemas import EventBoard
 from marathon.api.openapi import DOCUMENTED_METHODS, openapi_path
+from tests.factories import make_world
 
 API_PREFIX = "/api/v1/"
 UNDECLARED = "surely_not_a_field"

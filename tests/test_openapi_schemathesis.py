@@ -22,7 +22,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import REDIS_TEST_URL
+from tests.services import REDIS_TEST_URL
+from tests.settings import own_queue
 
 MAX_EXAMPLES = 25
 SLUGS = ["damisoa", "manahel-al-otaibi", "abdul-baqi-saeed-abdo"]
@@ -36,22 +37,21 @@ CHECKS = [
 ]
 
 
-@pytest.fixture
-def app_config(app_config: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """No write limit (one client writes many letters on purpose); renders go to a queue of
-    this test's own that no worker reads, as a web process in production leaves them."""
-    queue = f"marathon-schemathesis-{uuid.uuid4().hex[:8]}"
-    yield {
-        **app_config,
-        "WRITE_RATE_LIMIT": 100_000,
-        "API_WRITE_RATE_LIMIT": 1_000_000,
-        "JOBS_EAGER": False,
-        "REDIS_URL": REDIS_TEST_URL,
-        "JOBS_QUEUE": queue,
-    }
+# No write limit (one client writes many letters on purpose); renders go to a queue of this
+# test's own that no worker reads, as a web process in production leaves them.
+pytestmark = pytest.mark.settings(
+    own_queue("marathon-schemathesis-"), WRITE_RATE_LIMIT=100_000, API_WRITE_RATE_LIMIT=1_000_000
+)
+
+
+@pytest.fixture(autouse=True)
+def _drop_queue(app: Any) -> Iterator[None]:
+    """The test's own queue goes when the test ends."""
+    yield
     from redis import Redis
     from rq import Queue
 
+    queue = app.config["JOBS_QUEUE"]
     Queue(queue, connection=Redis.from_url(REDIS_TEST_URL)).delete(delete_jobs=True)
 
 

@@ -5,23 +5,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from reports_support import EDITION, login, make_world
 
 from marathon.cases.models import Outcome
 from marathon.extensions import db
-from marathon.outcomes import service as outcome_service
+from tests.factories import BREST, EDITION, LYON, make_world
 
-
-@pytest.fixture
-def app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = False
-    app_config["EDITION"] = EDITION
-    return app_config
+pytestmark = pytest.mark.settings(WTF_CSRF_ENABLED=False, EDITION=EDITION)
 
 
 @pytest.fixture
 def world(app):
-    return make_world(app)
+    return make_world(app, LYON, BREST, counts=True)
 
 
 def _form(**changes):
@@ -41,8 +35,8 @@ def _count(app) -> int:
         return db.session.query(Outcome).count()
 
 
-def test_admin_adds_edits_and_deletes_an_outcome(app, client, world):
-    login(client, "admin@example.org")
+def test_admin_adds_edits_and_deletes_an_outcome(app, client, world, auth):
+    auth.login("admin@example.org")
     assert client.get("/reports/outcomes").status_code == 200
     response = client.post(f"/reports/outcomes/{world.case_a}/new", data=_form())
     assert response.status_code == 302
@@ -74,16 +68,16 @@ def test_admin_adds_edits_and_deletes_an_outcome(app, client, world):
         ({"note_en": "x" * 2001}, "2000"),
     ],
 )
-def test_invalid_outcomes_are_refused_with_a_reason(app, client, world, changes, message):
-    login(client, "admin@example.org")
+def test_invalid_outcomes_are_refused_with_a_reason(app, client, world, changes, message, auth):
+    auth.login("admin@example.org")
     response = client.post(f"/reports/outcomes/{world.case_a}/new", data=_form(**changes))
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert _count(app) == 0
 
 
-def test_the_same_outcome_twice_is_refused(app, client, world):
-    login(client, "admin@example.org")
+def test_the_same_outcome_twice_is_refused(app, client, world, auth):
+    auth.login("admin@example.org")
     client.post(f"/reports/outcomes/{world.case_a}/new", data=_form())
     again = client.post(f"/reports/outcomes/{world.case_a}/new", data=_form())
     assert again.status_code == 422
@@ -91,25 +85,9 @@ def test_the_same_outcome_twice_is_refused(app, client, world):
     assert _count(app) == 1
 
 
-def test_coordinators_and_visitors_cannot_edit_outcomes(app, client, world):
+def test_coordinators_and_visitors_cannot_edit_outcomes(app, client, world, auth):
     assert client.post(f"/reports/outcomes/{world.case_a}/new", data=_form()).status_code == 302
-    login(client, "lyon@example.org")
+    auth.login("lyon@example.org")
     assert client.get("/reports/outcomes").status_code == 403
     assert client.post(f"/reports/outcomes/{world.case_a}/new", data=_form()).status_code == 403
     assert _count(app) == 0
-
-
-def test_latest_outcome_per_case(app, world):
-    with app.app_context():
-        from marathon.cases.models import Case
-
-        case = db.session.get(Case, world.case_a)
-        outcome_service.add_outcome(
-            case, day=date(2024, 5, 1), kind="no_change", notes={}, source_url=None
-        )
-        outcome_service.add_outcome(
-            case, day=date(2025, 2, 1), kind="released", notes={}, source_url=None
-        )
-        latest = outcome_service.latest_outcomes(EDITION)
-        assert latest[world.case_a].kind == "released"
-        assert world.case_b not in latest

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from reports_support import make_case
 
 from marathon.extensions import db
 from marathon.outcomes import service as outcomes
+from tests.factories import make_case
 
 
 @pytest.fixture
@@ -16,11 +16,11 @@ def cases(app):
     """Five cases over two editions: released, released then worsened, no change, none, law."""
     with app.app_context():
         made = {
-            "freed": make_case("freed", "Freed Person", 1, edition=2023),
-            "worse": make_case("worse", "Worse Person", 2, edition=2023),
-            "still": make_case("still", "Still Waiting", 3, edition=2024),
-            "silent": make_case("silent", "No News", 4, edition=2024),
-            "law": make_case("law", "Law Changed", 5, edition=2024),
+            "freed": make_case(app, "freed", "Freed Person", 1, edition=2023),
+            "worse": make_case(app, "worse", "Worse Person", 2, edition=2023),
+            "still": make_case(app, "still", "Still Waiting", 3, edition=2024),
+            "silent": make_case(app, "silent", "No News", 4, edition=2024),
+            "law": make_case(app, "law", "Law Changed", 5, edition=2024),
         }
         add = outcomes.add_outcome
         add(

@@ -10,14 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from batches_support import (
-    PASSWORD,
-    batch_files,
-    make_case,
-    make_group,
-    make_letters,
-    page_texts,
-)
 from flask import Flask
 
 from marathon.accounts.service import create_user
@@ -31,22 +23,21 @@ from marathon.letters.storage import LetterGone, store_letter_pdf
 from marathon.privacy.service import erase_letter, purge_expired
 from marathon.render.letters import render_letter_pdf
 from marathon.storage import write_atomically
+from tests.batches_support import batch_files, make_case, make_letters, page_texts
+from tests.factories import PASSWORD, make_group
 
 DELETED_NAME = "Zoé Effacée"
 
 
-@pytest.fixture
-def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    app_config["WTF_CSRF_ENABLED"] = False
-    app_config["RETENTION_DAYS"] = 36500  # no letter here reaches its retention's end
-    return app_config
+# RETENTION_DAYS: no letter here reaches its retention's end.
+pytestmark = pytest.mark.settings(WTF_CSRF_ENABLED=False, RETENTION_DAYS=36500)
 
 
 @pytest.fixture
 def world(app: Flask) -> dict[str, Any]:
     """A group's coordinator, a case, three appeal letters; the second one's writer deletes it."""
     with app.app_context():
-        group = make_group("Lyon")
+        group = make_group(app, "Lyon", "Lyon")
         case = make_case("amina", "Amina Rakoto", authority="Rabe Ministry", card_to="Section")
         create_user(
             email="c@example.org", name="C", password=PASSWORD, role="coordinator", group_id=group
@@ -65,11 +56,6 @@ def world(app: Flask) -> dict[str, Any]:
         }
 
 
-def _login(client: Any) -> None:
-    response = client.post("/login", data={"email": "c@example.org", "password": PASSWORD})
-    assert response.status_code in (302, 303)
-
-
 def _pdf_path(app: Flask, code: str) -> Path:
     return Path(app.config["STORAGE_DIR"]) / "letters" / f"{code}.pdf"
 
@@ -84,7 +70,7 @@ def _all_text(app: Flask, batch: Batch) -> str:
 
 
 def test_deleting_a_letter_withdraws_the_batch_holding_it_and_rebuilding_leaves_it_out(
-    app, client, world
+    app, client, world, auth
 ):
     with app.app_context():
         batch = service.start_batch("letters", {"group_id": world["group"]}, "a4")
@@ -93,7 +79,7 @@ def test_deleting_a_letter_withdraws_the_batch_holding_it_and_rebuilding_leaves_
         assert DELETED_NAME in _all_text(app, batch)
         batch_id, files = batch.id, len(batch.files)
         zip_path = Path(app.config["STORAGE_DIR"]) / batch.file_path
-    _login(client)
+    auth.login("c@example.org")
     assert client.get(f"/batches/{batch_id}/files/1").status_code == 200
 
     # The writer deletes the letter from their private link (another browser, no login).
@@ -138,7 +124,7 @@ def test_deleting_a_letter_withdraws_the_batch_holding_it_and_rebuilding_leaves_
 
 def test_a_batch_not_holding_the_deleted_letter_keeps_its_files(app, client, world):
     with app.app_context():
-        other_group = make_group("Nantes")
+        other_group = make_group(app, "Nantes", "Nantes")
         make_letters(1, case_ids=[world["case"]], group_id=other_group)
         other = service.start_batch("letters", {"group_id": other_group}, "a4")
         db.session.refresh(other)
@@ -203,7 +189,7 @@ def test_a_letter_deleted_while_its_render_job_runs_gets_no_pdf(app, client, wor
 
 
 def test_a_batch_that_finishes_after_a_deletion_withdraws_its_own_files(
-    app, client, world, monkeypatch
+    app, client, world, monkeypatch, auth
 ):
     """Deleted after the batch read its letters, before it was done: its files hold the name."""
     import marathon.batches.assembly as assembly
@@ -227,7 +213,7 @@ def test_a_batch_that_finishes_after_a_deletion_withdraws_its_own_files(
         assert world["deleted"] in batch.letter_ids  # its files held it: that is why
     folder = Path(app.config["STORAGE_DIR"]) / "batches"
     assert not list(folder.iterdir()), "no file of the batch may remain"
-    _login(client)
+    auth.login("c@example.org")
     assert client.get(f"/batches/{batch_id}/download").status_code == 410
     assert "was deleted by its writer" in client.get(f"/batches/{batch_id}").get_data(as_text=True)
 
@@ -349,7 +335,7 @@ def test_the_sweep_keeps_the_work_of_a_batch_being_made(app, world):
     assert work.is_dir() and packing.is_file() and not earlier.exists()
 
 
-def test_a_batch_past_retention_says_so_and_its_files_are_gone(app, client, world):
+def test_a_batch_past_retention_says_so_and_its_files_are_gone(app, client, world, auth):
     from datetime import timedelta
 
     from marathon.privacy.service import retention_deadline
@@ -362,7 +348,7 @@ def test_a_batch_past_retention_says_so_and_its_files_are_gone(app, client, worl
         assert purge_expired(now=deadline + timedelta(minutes=1)) == 3
         batch_id = batch.id
     assert not zip_path.exists()
-    _login(client)
+    auth.login("c@example.org")
     response = client.get(f"/batches/{batch_id}/files/0")
     assert response.status_code == 410
     assert "retention period is over" in response.get_data(as_text=True)

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from safety_support import drop_test_queue
-from services import REDIS_TEST_URL
 
 from marathon.extensions import db
+from tests.safety_support import drop_test_queue
+from tests.services import REDIS_TEST_URL
 
 NAME = "Apolline Quetzalcoatl"
 TOWN = "Saint-Zéphyrin-de-Courval"

@@ -8,11 +8,7 @@ from flask import Flask
 
 from marathon.privacy.service import retention_deadline
 
-
-@pytest.fixture
-def app_config(app_config):
-    app_config["RETENTION_DAYS"] = 45
-    return app_config
+pytestmark = pytest.mark.settings(RETENTION_DAYS=45)
 
 
 def _expected_date(app: Flask, locale: str) -> str:

@@ -12,42 +12,20 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from safety_support import FAST_CONFIG
 
 from marathon.extensions import db
+from tests.factories import first_case, write_letter
+from tests.settings import FAST_CONFIG
 
 PERSONAL = ("sender_name", "sender_town", "sender_country", "personal_sentence", "body")
 
 
-@pytest.fixture
-def app_config(app_config):
-    app_config.update(FAST_CONFIG)
-    app_config["WTF_CSRF_ENABLED"] = False
-    app_config["RETENTION_DAYS"] = 30
-    return app_config
+pytestmark = pytest.mark.settings(FAST_CONFIG, WTF_CSRF_ENABLED=False, RETENTION_DAYS=30)
 
 
 def _write(app: Flask, client: Any) -> str:
     """Write a letter through the form; its private URL."""
-    from marathon.cases.models import Case
-
-    with app.app_context():
-        case = db.session.query(Case).order_by(Case.position).first()
-        slug, language = case.slug, case.languages[0]
-    response = client.post(
-        f"/cases/{slug}/write",
-        query_string={"kind": "appeal", "language": language},
-        data={
-            "submission_id": uuid.uuid4().hex,
-            "sender_name": "Zoé Martin",
-            "sender_town": "Villeurbanne",
-            "sender_country": "France",
-            "personal_sentence": "Je pense à vous.",
-            "body": "Madame, Monsieur,\n\nLibérez-la.",
-            "paper": "a4",
-            "group_id": "0",
-        },
-    )
+    response = write_letter(client, *first_case(app))
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return response.headers["Location"].split("?")[0]
 

@@ -14,7 +14,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from batches_support import batch_files, letter_codes, make_letters, page_texts
 from sqlalchemy import func, select, text
 
 from marathon.batches import service
@@ -35,9 +33,12 @@ from marathon.batches.models import Batch
 from marathon.cases.models import Case
 from marathon.extensions import db
 from marathon.letters.models import Letter
-from tests.conftest import REDIS_TEST_URL
+from tests.batches_support import batch_files, letter_codes, make_letters, page_texts
+from tests.services import REDIS_TEST_URL, free_port
+from tests.settings import own_queue
 
-pytestmark = pytest.mark.slow
+# Jobs on a Redis queue of this test's own.
+pytestmark = [pytest.mark.slow, pytest.mark.settings(own_queue("marathon-stack-"))]
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -51,23 +52,6 @@ BATCH_LETTERS = 6
 def database(request: pytest.FixtureRequest) -> str:
     """PostgreSQL only: this is the production stack."""
     return request.param
-
-
-@pytest.fixture
-def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    """Jobs on a Redis queue of this test's own."""
-    return {
-        **app_config,
-        "JOBS_EAGER": False,
-        "REDIS_URL": REDIS_TEST_URL,
-        "JOBS_QUEUE": f"marathon-stack-{uuid.uuid4().hex[:8]}",
-    }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _stop(process: subprocess.Popen, sig: int) -> None:
@@ -105,7 +89,7 @@ def stack(loaded_cases: Any, tmp_path: Path) -> Iterator[list[str]]:
     urls = []
     try:
         for index in range(2):
-            port = _free_port()
+            port = free_port()
             log = open(tmp_path / f"gunicorn-{index}.log", "wb")  # noqa: SIM115
             command = [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "app:app"]
             server_env = {**env, "MARATHON_BIND": f"127.0.0.1:{port}"}

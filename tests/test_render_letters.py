@@ -6,14 +6,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from render_support import (
-    font_files,
-    make_content,
-    pdf_reader,
-    pdf_text,
-    squash,
-    write_photo,
-)
 
 from marathon.kinds import KIND_NAMES, PERSONAL, kind
 from marathon.render import letters
@@ -27,6 +19,7 @@ from marathon.render.letters import (
 )
 from marathon.render.paths import templates_dir
 from marathon.render.templating import UnknownTemplate
+from tests.render_support import font_files, make_content, pdf_reader, pdf_text, squash, write_photo
 
 MM = 72 / 25.4
 KINDS_VOICE = {name: kind(name).voice for name in KIND_NAMES}
@@ -192,7 +185,7 @@ def test_a_long_letter_flows_to_page_two_with_page_numbers() -> None:
 def test_sample_addressee_is_marked_and_a_real_one_is_not() -> None:
     from dataclasses import replace
 
-    from render_support import ADDRESSEE
+    from tests.render_support import ADDRESSEE
 
     assert "Adresse exemple" in pdf_text(render_letter_pdf(make_content()))
     real = make_content(addressee=replace(ADDRESSEE, is_sample=False))
@@ -274,7 +267,8 @@ def test_arabic_names_and_addresses_print_in_the_naskh_face_in_any_language(kind
     from dataclasses import replace
 
     import pdfplumber
-    from render_support import ADDRESSEE
+
+    from tests.render_support import ADDRESSEE
 
     content = make_content(
         kind,

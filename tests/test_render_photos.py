@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from render_support import make_content, page_images, png_photo
 
 from marathon.render.fetcher import RefusedURL, SafeURLFetcher, asset_roots, path_url
 from marathon.render.letters import render_letter_pdf, render_preview_html
+from tests.render_support import make_content, page_images, png_photo
 
 
 def _uploaded(app) -> Path:

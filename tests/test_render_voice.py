@@ -5,7 +5,10 @@ longest text the form allows still fits its pages."""
 from __future__ import annotations
 
 import pytest
-from render_support import (
+
+from marathon.kinds import FORMAL, KIND_NAMES, kind
+from marathon.render.letters import render_letter_html, render_letter_pdf, template_languages
+from tests.render_support import (
     font_files,
     line_text,
     line_with,
@@ -16,9 +19,6 @@ from render_support import (
     squash,
     text_lines,
 )
-
-from marathon.kinds import FORMAL, KIND_NAMES, kind
-from marathon.render.letters import render_letter_html, render_letter_pdf, template_languages
 
 LATIN = ("fr", "en", "es", "nl", "de")
 # The formal default salutation of each language (appeal letter and appeal postcard).

@@ -7,16 +7,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from render_support import (
-    ADDRESSEE,
-    inside,
-    make_content,
-    page_words,
-    text_lines,
-    words_of,
-)
 
 from marathon.render.letters import render_letter_html, render_letter_pdf
+from tests.render_support import ADDRESSEE, inside, make_content, page_words, text_lines, words_of
 
 INCH = 25.4
 # The windows, in mm from the paper's top left edge: left, top, right, bottom.

@@ -11,33 +11,28 @@ from html import unescape
 from types import SimpleNamespace
 
 import pytest
-from reports_support import EDITION, login, make_world, online
 from sqlalchemy import select
 
 from marathon.extensions import db
 from marathon.reports import queries, service, views
 from marathon.tally.models import REPORT_INDEXES, TallyCount
 from marathon.tally.service import add_to_tally
+from tests.factories import BREST, EDITION, LYON, count_online, make_world
 
-
-@pytest.fixture
-def app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = False
-    app_config["EDITION"] = EDITION
-    return app_config
+pytestmark = pytest.mark.settings(WTF_CSRF_ENABLED=False, EDITION=EDITION)
 
 
 @pytest.fixture
 def world(app):
     """The shared world (22 letters), plus 30 over more languages and days, and 6 in 2024."""
-    made = make_world(app)
+    made = make_world(app, LYON, BREST, counts=True)
     with app.app_context():
-        lyon = SimpleNamespace(id=made.event_lyon, group_id=made.lyon)
-        brest = SimpleNamespace(id=made.event_brest, group_id=made.brest)
+        lyon = SimpleNamespace(id=made.event_id, group_id=made.group_id)
+        brest = SimpleNamespace(id=made.other_event_id, group_id=made.other_group_id)
         for i, (kind, language) in enumerate(itertools.product(("appeal", "card"), ("fr", "de"))):
-            online(made.case_b, kind, language, date(EDITION, 12, 1 + i), i + 1, lyon)
-            online(made.case_a, kind, language, date(EDITION, 12, 3 + i), 2 * i + 1)
-            online(made.case_b, kind, "nl", date(EDITION, 12, 12), 1, brest)
+            count_online(made.case_b, kind, language, date(EDITION, 12, 1 + i), i + 1, lyon)
+            count_online(made.case_a, kind, language, date(EDITION, 12, 3 + i), 2 * i + 1)
+            count_online(made.case_b, kind, "nl", date(EDITION, 12, 12), 1, brest)
         add_to_tally(
             edition=EDITION - 1,
             case_id=made.case_a,
@@ -81,12 +76,12 @@ def test_crossings_with_filters_and_groups_equal_a_plain_sum(app, world):
             online_only = queries.raw_totals(EDITION, by, filters={"channel": "online"})
             expected = _by_hand(by, keep=lambda counter: counter.channel == "online")
             assert _as_dict(online_only) == expected, by
-            lyon = queries.raw_totals(EDITION, by, group_ids=[world.lyon])
-            assert _as_dict(lyon) == _by_hand(by, keep=lambda c: c.group_id == world.lyon), by
+            lyon = queries.raw_totals(EDITION, by, group_ids=[world.group_id])
+            assert _as_dict(lyon) == _by_hand(by, keep=lambda c: c.group_id == world.group_id), by
             event = queries.raw_totals(
-                EDITION, by, filters={"event": world.event_brest, "kind": ""}
+                EDITION, by, filters={"event": world.other_event_id, "kind": ""}
             )
-            expected = _by_hand(by, keep=lambda counter: counter.event_id == world.event_brest)
+            expected = _by_hand(by, keep=lambda counter: counter.event_id == world.other_event_id)
             assert _as_dict(event) == expected, by
 
 
@@ -171,9 +166,9 @@ def _page_lines(html: str) -> list[tuple[str, ...]]:
     ]
 
 
-def test_a_long_crossing_is_paged_and_the_exports_keep_every_line(client, world, monkeypatch):
+def test_a_long_crossing_is_paged_and_the_exports_keep_every_line(client, world, monkeypatch, auth):
     monkeypatch.setattr(views, "PAGE_ROWS", 2)
-    login(client, "admin@example.org")
+    auth.login("admin@example.org")
     raw = client.get("/reports/export.csv?by=case&by=event").data.decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(raw)))
     exported = [(line[1], line[3], line[4]) for line in lines[1:-1]]
@@ -201,8 +196,8 @@ def test_a_long_crossing_is_paged_and_the_exports_keep_every_line(client, world,
     assert _page_lines(garbled) == exported[:2]
 
 
-def test_a_short_crossing_has_no_pages(client, world):
-    login(client, "admin@example.org")
+def test_a_short_crossing_has_no_pages(client, world, auth):
+    auth.login("admin@example.org")
     text = client.get("/reports?by=case&by=kind").get_data(as_text=True)
     assert "Lines " not in text and 'rel="next"' not in text
     assert "Total of all" not in text and ">52<" in text

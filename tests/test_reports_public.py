@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from reports_support import EDITION, login, make_world
 
+from tests.factories import BREST, EDITION, LYON, PASSWORD, count_online, make_world
 
-@pytest.fixture
-def app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = False
-    app_config["EDITION"] = EDITION
-    app_config["PUBLIC_TOTALS_CACHE_SECONDS"] = 0
-    return app_config
+pytestmark = pytest.mark.settings(
+    WTF_CSRF_ENABLED=False, EDITION=EDITION, PUBLIC_TOTALS_CACHE_SECONDS=0
+)
 
 
 @pytest.fixture
 def world(app):
-    return make_world(app, users=False)
+    return make_world(app, LYON, BREST, users=False, counts=True)
 
 
 def test_public_totals_per_case_and_overall(client, world):
@@ -40,11 +37,9 @@ def test_public_totals_are_cacheable_with_cors(client, world):
 
 
 def test_etag_changes_when_a_letter_is_counted(app, client, world):
-    from reports_support import online
-
     etag = client.get("/api/v1/public/totals").headers["ETag"]
     with app.app_context():
-        online(world.case_b, "card", "fr", world.hand_day, 1)
+        count_online(world.case_b, "card", "fr", world.hand_day, 1)
     response = client.get("/api/v1/public/totals", headers={"If-None-Match": etag})
     assert response.status_code == 200
     assert response.get_json()["total"] == 23
@@ -81,9 +76,7 @@ def test_openapi_document_describes_the_public_endpoint(client):
     assert set(schema["required"]) == {"edition", "total", "cases"}
 
 
-def test_snippet_page_for_coordinators(app, client, world):
-    from reports_support import PASSWORD
-
+def test_snippet_page_for_coordinators(app, client, world, auth):
     from marathon.accounts.service import create_user
 
     with app.app_context():
@@ -92,21 +85,19 @@ def test_snippet_page_for_coordinators(app, client, world):
             name="C",
             password=PASSWORD,
             role="coordinator",
-            group_id=world.lyon,
+            group_id=world.group_id,
         )
     assert client.get("/reports/counter").status_code == 302
-    login(client, "c@example.org")
+    auth.login("c@example.org")
     page = client.get("/reports/counter").get_data(as_text=True)
     assert "&lt;iframe src=&#34;http://localhost/embed/counter" in page or "embed/counter" in page
 
 
 def test_public_totals_cache_keeps_a_few_seconds(app, client, world):
-    from reports_support import online
-
     app.config["PUBLIC_TOTALS_CACHE_SECONDS"] = 60
     assert client.get("/api/v1/public/totals").get_json()["total"] == 22
     with app.app_context():
-        online(world.case_b, "card", "fr", world.hand_day, 1)
+        count_online(world.case_b, "card", "fr", world.hand_day, 1)
     assert client.get("/api/v1/public/totals").get_json()["total"] == 22
     app.config["PUBLIC_TOTALS_CACHE_SECONDS"] = 0
     assert client.get("/api/v1/public/totals").get_json()["total"] == 23

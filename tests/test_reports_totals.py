@@ -8,21 +8,16 @@ import json
 from datetime import date
 
 import pytest
-from reports_support import EDITION, login, make_world
 
 from marathon.reports import service
+from tests.factories import BREST, EDITION, LYON, make_world
 
-
-@pytest.fixture
-def app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = False
-    app_config["EDITION"] = EDITION
-    return app_config
+pytestmark = pytest.mark.settings(WTF_CSRF_ENABLED=False, EDITION=EDITION)
 
 
 @pytest.fixture
 def world(app):
-    return make_world(app)
+    return make_world(app, LYON, BREST, counts=True)
 
 
 def _as_map(rows):
@@ -54,8 +49,8 @@ def test_totals_by_each_dimension_are_exact(app, world):
         }
         assert _as_map(service.totals(EDITION, by=("event",))) == {
             ("",): 1,
-            (world.code_lyon,): 10,
-            (world.code_brest,): 11,
+            (world.code,): 10,
+            (world.other_code,): 11,
         }
         assert _as_map(service.totals(None, by=("edition",))) == {(EDITION,): 22}
 
@@ -64,10 +59,10 @@ def test_two_dimensions_crossed(app, world):
     with app.app_context():
         crossed = _as_map(service.totals(EDITION, by=("case", "event")))
         assert crossed == {
-            ("alice-a", world.code_lyon): 3,
-            ("alice-a", world.code_brest): 11,
+            ("alice-a", world.code): 3,
+            ("alice-a", world.other_code): 11,
             ("alice-a", ""): 1,
-            ("bruno-b", world.code_lyon): 7,
+            ("bruno-b", world.code): 7,
         }
         by_day_kind = _as_map(service.totals(EDITION, by=("day", "kind")))
         expected = {
@@ -83,7 +78,7 @@ def test_two_dimensions_crossed(app, world):
 
 def test_group_restriction_and_filters(app, world):
     with app.app_context():
-        assert service.totals(EDITION, group_ids=[world.lyon])[0].quantity == 10
+        assert service.totals(EDITION, group_ids=[world.group_id])[0].quantity == 10
         assert service.totals(EDITION, group_ids=[])[0].quantity == 0
         rows = service.totals(EDITION, by=("case",), filters={"channel": "online"})
         assert _as_map(rows) == {("alice-a",): 8, ("bruno-b",): 2}
@@ -104,8 +99,8 @@ def test_anonymous_visitor_is_sent_to_login(client, world):
         assert "/login" in response.headers["Location"]
 
 
-def test_coordinator_sees_only_their_group(client, world):
-    login(client, "lyon@example.org")
+def test_coordinator_sees_only_their_group(client, world, auth):
+    auth.login("lyon@example.org")
     page = client.get("/reports?by=group")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -115,23 +110,23 @@ def test_coordinator_sees_only_their_group(client, world):
     assert client.get("/reports?group=Brest").status_code == 403
 
 
-def test_admin_sees_everything_with_a_totals_row(client, world):
-    login(client, "admin@example.org")
+def test_admin_sees_everything_with_a_totals_row(client, world, auth):
+    auth.login("admin@example.org")
     text = client.get("/reports?by=case&by=event").get_data(as_text=True)
     assert "Brest" in text and "Lyon" in text
     assert "<tfoot>" in text and ">22<" in text
     assert "<svg" in text and "<title" in text  # server-side charts
 
 
-def test_bad_breakdown_is_a_clear_400(client, world):
-    login(client, "admin@example.org")
+def test_bad_breakdown_is_a_clear_400(client, world, auth):
+    auth.login("admin@example.org")
     response = client.get("/reports?by=colour")
     assert response.status_code == 400
     assert b"Unknown breakdown" in response.data
 
 
-def test_csv_has_bom_and_the_same_numbers_as_json(client, world):
-    login(client, "admin@example.org")
+def test_csv_has_bom_and_the_same_numbers_as_json(client, world, auth):
+    auth.login("admin@example.org")
     raw = client.get("/reports/export.csv?by=case&by=kind").data
     assert raw.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -145,24 +140,24 @@ def test_csv_has_bom_and_the_same_numbers_as_json(client, world):
     assert data["total"] == 22
 
 
-def test_pdf_summary_of_an_event_has_its_numbers(client, world):
+def test_pdf_summary_of_an_event_has_its_numbers(client, world, auth):
     from pypdf import PdfReader
 
-    login(client, "lyon@example.org")
-    response = client.get(f"/reports/summary.pdf?event={world.code_lyon}")
+    auth.login("lyon@example.org")
+    response = client.get(f"/reports/summary.pdf?event={world.code}")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(response.data))
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
     assert "Marathon de Lyon" in text and "10" in text and "Bruno B." in text
-    assert client.get(f"/reports/summary.pdf?event={world.code_brest}").status_code == 403
+    assert client.get(f"/reports/summary.pdf?event={world.other_code}").status_code == 403
 
 
-def test_pdf_summary_of_a_group(client, world):
+def test_pdf_summary_of_a_group(client, world, auth):
     from pypdf import PdfReader
 
-    login(client, "admin@example.org")
+    auth.login("admin@example.org")
     response = client.get("/reports/summary.pdf?group=Brest")
     text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     assert "Brest" in text and "11" in text
@@ -189,10 +184,9 @@ def test_summary_pdfs_and_letters_render_side_by_side_in_threads(app):
     configuration is shared, so both take the renderer's lock; every PDF is whole and right."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from render_support import font_files, make_content, pdf_text
-
     from marathon.render.letters import render_letter_pdf
     from marathon.reports.exports import summary_pdf
+    from tests.render_support import font_files, make_content, pdf_text
 
     def summary(number: int) -> str:
         with app.test_request_context():

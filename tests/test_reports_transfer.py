@@ -7,24 +7,19 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
-from reports_support import EDITION, PASSWORD, login, make_world
 
 from marathon.events.models import HandCount
 from marathon.extensions import db
 from marathon.reports import report_file, service, transfer
 from marathon.reports.models import ReportImport
+from tests.factories import BREST, EDITION, LYON, PASSWORD, count_online, make_world
 
-
-@pytest.fixture
-def app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = False
-    app_config["EDITION"] = EDITION
-    return app_config
+pytestmark = pytest.mark.settings(WTF_CSRF_ENABLED=False, EDITION=EDITION)
 
 
 @pytest.fixture
 def world(app):
-    return make_world(app)
+    return make_world(app, LYON, BREST, counts=True)
 
 
 def _export(runner, code: str) -> dict:
@@ -43,17 +38,17 @@ def _state(app) -> tuple[int, int, int]:
 
 
 def test_export_lists_the_event_totals_with_a_checksum(app, runner, world):
-    document = _export(runner, world.code_lyon)
+    document = _export(runner, world.code)
     assert document["format"] == "marathon-report" and document["version"] == 1
     assert document["group"] == {"name": "Lyon"}
-    assert document["event"]["code"] == world.code_lyon
+    assert document["event"]["code"] == world.code
     assert sum(line["quantity"] for line in document["totals"]) == 10
     assert document["checksum"].startswith("sha256:")
     assert {line["case"] for line in document["totals"]} == {"alice-a", "bruno-b"}
 
 
 def test_round_trip_adds_the_totals_to_the_chosen_group_once(app, runner, world, tmp_path):
-    document = _export(runner, world.code_lyon)
+    document = _export(runner, world.code)
     path = tmp_path / "report.json"
     path.write_text(json.dumps(document))
     before = _state(app)
@@ -75,11 +70,11 @@ def test_round_trip_adds_the_totals_to_the_chosen_group_once(app, runner, world,
 
 
 def test_import_defaults_to_the_group_of_the_same_name(app, runner, world):
-    document = _export(runner, world.code_lyon)
+    document = _export(runner, world.code)
     with app.app_context():
         result = transfer.import_report(report_file.parse_report(json.dumps(document)))
         assert result.created and result.quantity == 10
-        assert result.report_import.group_id == world.lyon
+        assert result.report_import.group_id == world.group_id
 
 
 def _refused(app, raw: bytes | str, expected: str) -> None:
@@ -96,7 +91,7 @@ def _resign(document: dict) -> str:
 
 
 def test_damaged_and_invalid_files_are_refused_and_change_nothing(app, runner, world):
-    document = _export(runner, world.code_lyon)
+    document = _export(runner, world.code)
     text = json.dumps(document)
     _refused(app, text[: len(text) // 2], "not valid JSON")
     _refused(app, b"\xff\xfe garbage", "not valid JSON")
@@ -125,7 +120,7 @@ def test_damaged_and_invalid_files_are_refused_and_change_nothing(app, runner, w
 
 
 def test_unknown_group_asks_the_admin_to_choose(app, runner, world):
-    document = _export(runner, world.code_lyon)
+    document = _export(runner, world.code)
     with app.app_context():
         document["group"]["name"] = "Quimper"
         _refused(app, _resign(document), "choose the group")
@@ -133,7 +128,7 @@ def test_unknown_group_asks_the_admin_to_choose(app, runner, world):
 
 def test_shared_key_signs_and_detects_tampering(app, runner, world):
     app.config["REPORT_SIGNING_KEY"] = "section-secret"
-    document = _export(runner, world.code_lyon)
+    document = _export(runner, world.code)
     assert document["checksum"].startswith("hmac-sha256:")
     with app.app_context():
         tampered = json.loads(json.dumps(document))
@@ -149,12 +144,12 @@ def test_shared_key_signs_and_detects_tampering(app, runner, world):
         _refused(app, json.dumps(document), "no REPORT_SIGNING_KEY")
 
 
-def test_admin_imports_through_the_page_and_coordinator_cannot(client, runner, app, world):
-    document = _export(runner, world.code_brest)
-    login(client, "lyon@example.org")
+def test_admin_imports_through_the_page_and_coordinator_cannot(client, runner, app, world, auth):
+    document = _export(runner, world.other_code)
+    auth.login("lyon@example.org")
     assert client.get("/reports/import").status_code == 403
     client.post("/logout")
-    login(client, "admin@example.org")
+    auth.login("admin@example.org")
     upload = {"report": (io.BytesIO(json.dumps(document).encode()), "r.json"), "group_id": "0"}
     response = client.post("/reports/import", data=upload, content_type="multipart/form-data")
     assert response.status_code == 302
@@ -166,13 +161,13 @@ def test_admin_imports_through_the_page_and_coordinator_cannot(client, runner, a
     assert "not valid JSON" in refused.get_data(as_text=True)
 
 
-def test_coordinator_downloads_only_their_events_report(client, world):
-    login(client, "lyon@example.org")
-    response = client.get(f"/reports/events/{world.code_lyon}/report.json")
+def test_coordinator_downloads_only_their_events_report(client, world, auth):
+    auth.login("lyon@example.org")
+    response = client.get(f"/reports/events/{world.code}/report.json")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
-    assert response.get_json()["event"]["code"] == world.code_lyon
-    assert client.get(f"/reports/events/{world.code_brest}/report.json").status_code == 403
+    assert response.get_json()["event"]["code"] == world.code
+    assert client.get(f"/reports/events/{world.other_code}/report.json").status_code == 403
     assert PASSWORD  # the support module's password logs in every role
 
 
@@ -186,19 +181,17 @@ def _imported(app, document: dict, group_id: int | None = None) -> transfer.Impo
 
 
 def test_a_newer_report_of_the_same_event_replaces_the_earlier_import(app, runner, world):
-    from reports_support import online
-
     # Imported under Brest: on this one instance, the laptop's event (Lyon's) stays apart from
     # what the section imports, as on two machines.
     before = _state(app)
-    first = _export(runner, world.code_lyon)  # 10 letters
-    assert _imported(app, first, world.brest).created
+    first = _export(runner, world.code)  # 10 letters
+    assert _imported(app, first, world.other_group_id).created
     assert _state(app)[0] == before[0] + 10
     with app.app_context():
-        online(world.case_a, "appeal", "fr", world.hand_day, 5, _event(world.event_lyon))
-    second = _export(runner, world.code_lyon)  # the same event, 15 letters, a new report id
+        count_online(world.case_a, "appeal", "fr", world.hand_day, 5, _event(world.event_id))
+    second = _export(runner, world.code)  # the same event, 15 letters, a new report id
     assert second["report_id"] != first["report_id"]
-    result = _imported(app, second, world.brest)
+    result = _imported(app, second, world.other_group_id)
     assert result.created and result.quantity == 15
     assert "replaces the one imported on" in result.message
     assert "10 letters are no longer counted" in result.message
@@ -212,13 +205,13 @@ def test_a_newer_report_of_the_same_event_replaces_the_earlier_import(app, runne
         by_group = {r.keys[0]: r.quantity for r in service.totals(EDITION, by=("group",))}
     assert by_group["Brest"] == 11 + 15
     # The first file again: already imported, counts nothing.
-    again = _imported(app, first, world.brest)
+    again = _imported(app, first, world.other_group_id)
     assert not again.created and "already imported on" in again.message
     assert _state(app)[0] == before[0] + 20
 
 
 def test_an_older_report_of_an_event_already_reported_changes_nothing(app, runner, world):
-    newer = _export(runner, world.code_lyon)
+    newer = _export(runner, world.code)
     assert _imported(app, newer).created
     state = _state(app)
     with app.app_context():
@@ -246,7 +239,7 @@ def _with_totals(document: dict, totals: list[dict], **changes) -> str:
 
 
 def test_every_figure_of_a_report_file_is_bounded(app, runner, world):
-    document = _export(runner, world.code_lyon)
+    document = _export(runner, world.code)
     line = dict(document["totals"][0])
     with app.app_context():
         too_big = {**line, "quantity": report_file.MAX_LINE_QUANTITY + 1}
@@ -268,11 +261,11 @@ def test_every_figure_of_a_report_file_is_bounded(app, runner, world):
         _refused(app, '{"format": "marathon-report", "version": ' + "9" * 5000 + "}", "digits")
 
 
-def test_a_file_at_the_limit_never_stops_counting(app, runner, world, client):
+def test_a_file_at_the_limit_never_stops_counting(app, runner, world, client, auth):
     """Counters are 64-bit: a total past 2**31 keeps counting (PostgreSQL's integer would fail)."""
     from sqlalchemy import text
 
-    document = _export(runner, world.code_brest)
+    document = _export(runner, world.other_code)
     line = {**document["totals"][0], "quantity": report_file.MAX_LINE_QUANTITY}
     with app.app_context():
         # An edition already near the 32-bit limit: every counter of the edition.
@@ -281,9 +274,9 @@ def test_a_file_at_the_limit_never_stops_counting(app, runner, world, client):
         db.session.commit()
         big = report_file.parse_report(_with_totals(document, [line]))
         assert transfer.import_report(big).created
-    login(client, "brest@example.org")
+    auth.login("brest@example.org")
     response = client.post(
-        f"/events/{world.event_brest}/hand-counts",
+        f"/events/{world.other_event_id}/hand-counts",
         data={"case_id": world.case_a, "kind": "appeal", "quantity": "3", "idempotency_key": "b1"},
     )
     assert response.status_code == 302
@@ -291,5 +284,5 @@ def test_a_file_at_the_limit_never_stops_counting(app, runner, world, client):
         total = service.totals(EDITION)[0].quantity
     assert isinstance(total, int) and total > 2**31
     assert client.get("/reports").status_code in (200, 403)
-    board = client.get(f"/events/{world.code_brest}/board.json")
+    board = client.get(f"/events/{world.other_code}/board.json")
     assert board.status_code == 200 and isinstance(board.get_json()["total"], int)

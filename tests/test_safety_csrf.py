@@ -11,24 +11,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from safety_support import (
-    ADMIN_EMAIL,
-    FAST_CONFIG,
-    PASSWORD,
-    WRITE_METHODS,
-    make_world,
-    row_counts,
-    rule_urls,
-)
+
+from tests.factories import ADMIN_EMAIL, make_world
+from tests.safety_support import WRITE_METHODS, row_counts, rule_urls
+from tests.settings import FAST_CONFIG
 
 EXPIRED = "This form has expired or was sent from another page"
 
 
-@pytest.fixture
-def app_config(app_config):
-    app_config.update(FAST_CONFIG)
-    app_config["WTF_CSRF_ENABLED"] = True
-    return app_config
+pytestmark = pytest.mark.settings(FAST_CONFIG, WTF_CSRF_ENABLED=True)
 
 
 def _token(html: str) -> str:
@@ -37,26 +28,18 @@ def _token(html: str) -> str:
     return match.group(1)
 
 
-def _login_with_token(client) -> None:
-    token = _token(client.get("/login").get_data(as_text=True))
-    response = client.post(
-        "/login", data={"email": ADMIN_EMAIL, "password": PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 302
-
-
-def test_every_form_route_refuses_a_post_without_its_token(loaded_cases):
+def test_every_form_route_refuses_a_post_without_its_token(loaded_cases, auth):
     app = loaded_cases
-    world = make_world(app)
+    world = make_world(app, objects=True)
     anonymous, admin = app.test_client(), app.test_client()
-    _login_with_token(admin)
+    auth.login(ADMIN_EMAIL, client=admin)
     problems = []
     routes = 0
     for rule in app.url_map.iter_rules():
         methods = (rule.methods or set()) & WRITE_METHODS
         if not methods or rule.rule.startswith("/api/"):
             continue
-        for url in rule_urls(app, rule, world["arguments"]):
+        for url in rule_urls(app, rule, world.arguments):
             for method in sorted(methods):
                 routes += 1
                 for actor, client in (("anonymous", anonymous), ("admin", admin)):
@@ -82,11 +65,11 @@ def test_the_api_takes_no_csrf_token(loaded_cases):
     assert EXPIRED not in response.get_data(as_text=True)
 
 
-def test_a_form_with_its_token_goes_through(loaded_cases):
+def test_a_form_with_its_token_goes_through(loaded_cases, auth):
     app = loaded_cases
-    make_world(app)
+    make_world(app, objects=True)
     client = app.test_client()
-    _login_with_token(client)  # the login itself is a form sent with its token
+    auth.login(ADMIN_EMAIL, client=client)  # the login itself is a form sent with its token
     page = client.get("/events/groups").get_data(as_text=True)
     response = client.post(
         "/events/groups", data={"csrf_token": _token(page), "name": "Groupe B", "town": "Nantes"}

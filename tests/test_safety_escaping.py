@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from safety_support import ADMIN_EMAIL, ATTRIBUTE, FAST_CONFIG, PASSWORD, SCRIPT
 
 from marathon.extensions import db
+from tests.factories import ADMIN_EMAIL, PASSWORD
+from tests.safety_support import ATTRIBUTE, SCRIPT
+from tests.settings import FAST_CONFIG
 
 TEMPLATE_SOURCE = "{{ 7*7 }}{% raw %}"
 FORMULA_GROUP = '=HYPERLINK("http://evil.example/","Click")'
@@ -21,11 +23,7 @@ RAW_MARKUP = ("<script>alert(1)", "<img src=x onerror", "onerror=alert(1)>")
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
-@pytest.fixture
-def app_config(app_config):
-    app_config.update(FAST_CONFIG)
-    app_config["WTF_CSRF_ENABLED"] = False
-    return app_config
+pytestmark = pytest.mark.settings(FAST_CONFIG, WTF_CSRF_ENABLED=False)
 
 
 def _fields() -> dict[str, str]:

@@ -11,30 +11,25 @@ from __future__ import annotations
 import errno
 import io
 import os
-import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from batches_support import PASSWORD, make_case, make_group, make_letters
 from flask import Flask
-from safety_support import FAST_CONFIG
 
 from marathon.accounts.service import create_user
 from marathon.batches.models import Batch
-from marathon.cases.models import Case
 from marathon.extensions import db
 from marathon.letters.models import Letter
+from tests.batches_support import make_case, make_letters
+from tests.factories import PASSWORD, first_case, make_group, write_letter
+from tests.settings import FAST_CONFIG
 
 FULL_MESSAGE = "storage is full, so this cannot be done right now"
 
 
-@pytest.fixture
-def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    app_config.update(FAST_CONFIG)
-    app_config["WTF_CSRF_ENABLED"] = False
-    return app_config
+pytestmark = pytest.mark.settings(FAST_CONFIG, WTF_CSRF_ENABLED=False)
 
 
 class Disk:
@@ -75,24 +70,9 @@ def test_a_letters_pdf_with_the_disk_full_is_a_503_and_comes_later_whole(
 ):
     app = loaded_cases
     letters = Path(app.config["STORAGE_DIR"]) / "letters"
-    with app.app_context():
-        case = db.session.scalars(db.select(Case).order_by(Case.position)).first()
-        slug, language = case.slug, case.languages[0]
+    slug, language = first_case(app)
     disk.fill()
-    written = client.post(
-        f"/cases/{slug}/write",
-        query_string={"kind": "appeal", "language": language},
-        data={
-            "submission_id": uuid.uuid4().hex,
-            "sender_name": "Zoé Martin",
-            "sender_town": "Villeurbanne",
-            "sender_country": "France",
-            "personal_sentence": "Je pense à vous.",
-            "body": "Madame, Monsieur,\n\nLibérez-la.",
-            "paper": "a4",
-            "group_id": "0",
-        },
-    )
+    written = write_letter(client, slug, language)
     # The letter is written and counted: only its PDF waits (its render failed, and said so).
     assert written.status_code == 302
     private = written.headers["Location"].split("?")[0]
@@ -115,7 +95,7 @@ def world(app: Flask) -> dict[str, Any]:
     with app.app_context():
         case = make_case("amina", "Amina Rakoto", authority="Ministry", card_to="Section")
         create_user(email="a@example.org", name="A", password=PASSWORD, role="admin")
-        first, second = make_group("Lyon"), make_group("Nantes")
+        first, second = make_group(app, "Lyon", "Lyon"), make_group(app, "Nantes", "Nantes")
         make_letters(2, case_ids=[case], group_id=first)
         make_letters(2, case_ids=[case], group_id=second)
         return {"first": first, "second": second}

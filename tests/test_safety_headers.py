@@ -6,16 +6,15 @@ import re
 from pathlib import Path
 
 import pytest
-from safety_support import ADMIN_EMAIL, FAST_CONFIG, PASSWORD, login_admin, make_world, rule_urls
+
+from tests.factories import ADMIN_EMAIL, make_user, make_world
+from tests.safety_support import rule_urls
+from tests.settings import FAST_CONFIG
 
 PACKAGE = Path(__file__).resolve().parent.parent / "marathon"
 
 
-@pytest.fixture
-def app_config(app_config):
-    app_config.update(FAST_CONFIG)
-    app_config["WTF_CSRF_ENABLED"] = False
-    return app_config
+pytestmark = pytest.mark.settings(FAST_CONFIG, WTF_CSRF_ENABLED=False)
 
 
 def _directives(policy: str) -> dict[str, str]:
@@ -44,25 +43,25 @@ def _header_problems(response, where: str) -> list[str]:
     return problems
 
 
-def test_every_html_page_has_a_strict_policy_and_the_security_headers(loaded_cases):
+def test_every_html_page_has_a_strict_policy_and_the_security_headers(loaded_cases, auth):
     app = loaded_cases
-    world = make_world(app)
+    world = make_world(app, objects=True)
     anonymous, admin = app.test_client(), app.test_client()
-    login_admin(admin)
+    auth.login(ADMIN_EMAIL, client=admin)
     problems: list[str] = []
     pages = 0
     for rule in app.url_map.iter_rules():
         if "GET" not in (rule.methods or set()) or rule.endpoint == "static":
             continue
-        for url in rule_urls(app, rule, world["arguments"]):
+        for url in rule_urls(app, rule, world.arguments):
             for client in (anonymous, admin):
                 response = client.get(url)
                 if response.mimetype == "text/html":
                     pages += 1
                     problems += _header_problems(response, f"GET {url} -> {response.status_code}")
     preview = admin.post(
-        f"/cases/{world['case_slug']}/write/preview",
-        query_string={"kind": world["case_kind"], "language": world["case_language"]},
+        f"/cases/{world.case_slug}/write/preview",
+        query_string={"kind": world.case_kind, "language": world.case_language},
         data={"sender_name": "A", "body": "B"},
     )
     problems += _header_problems(preview, "the letter preview")
@@ -78,24 +77,18 @@ def _session_cookie(response) -> str:
     return cookies[-1]
 
 
-def _login(app):
-    from marathon.accounts.service import create_user
-
-    with app.app_context():
-        create_user(email=ADMIN_EMAIL, name="Ada", password=PASSWORD, role="admin")
-    return app.test_client().post("/login", data={"email": ADMIN_EMAIL, "password": PASSWORD})
-
-
-def test_the_session_cookie_is_http_only_and_same_site_lax(app):
-    cookie = _session_cookie(_login(app)).lower()
+def test_the_session_cookie_is_http_only_and_same_site_lax(app, auth):
+    make_user(app, ADMIN_EMAIL, role="admin", name="Ada")
+    cookie = _session_cookie(auth.login(ADMIN_EMAIL)).lower()
     assert "httponly" in cookie
     assert "samesite=lax" in cookie
     assert "secure" not in cookie.replace("samesite", "")  # plain http in development
 
 
-def test_the_session_cookie_is_secure_when_configured(app):
+def test_the_session_cookie_is_secure_when_configured(app, auth):
     app.config["SESSION_COOKIE_SECURE"] = True  # read by Flask on every response
-    cookie = _session_cookie(_login(app)).lower()
+    make_user(app, ADMIN_EMAIL, role="admin", name="Ada")
+    cookie = _session_cookie(auth.login(ADMIN_EMAIL)).lower()
     assert "; secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
 
 

@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from services import REDIS_TEST_URL
 
 from marathon import create_app
+from tests.services import REDIS_TEST_URL
 
 
 def _unreachable_database(database: str, tmp_path: Path) -> str:

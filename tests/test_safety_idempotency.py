@@ -12,17 +12,12 @@ import re
 import uuid
 
 import pytest
-from safety_support import FAST_CONFIG
 
 from marathon.extensions import db
 from marathon.letters.models import Letter
+from tests.settings import FAST_CONFIG
 
-
-@pytest.fixture
-def app_config(app_config):
-    app_config.update(FAST_CONFIG)
-    app_config["WTF_CSRF_ENABLED"] = False
-    return app_config
+pytestmark = pytest.mark.settings(FAST_CONFIG, WTF_CSRF_ENABLED=False)
 
 
 def _payload(**changes):

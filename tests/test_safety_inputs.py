@@ -16,8 +16,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from safety_support import (
-    FAST_CONFIG,
+
+from tests.factories import ADMIN_EMAIL, World, make_world
+from tests.safety_support import (
     PAYLOADS,
     SCRIPT,
     SKIPPED_METHODS,
@@ -25,12 +26,11 @@ from safety_support import (
     drop_test_queue,
     form_fields,
     has_message,
-    login_admin,
-    make_world,
     row_counts,
     rule_urls,
 )
-from services import REDIS_TEST_URL
+from tests.services import REDIS_TEST_URL
+from tests.settings import FAST_CONFIG, Unique, own_queue
 
 MEGABYTE = 1024 * 1024
 REUSED_KEY = f"sweep-{uuid.uuid4().hex}"
@@ -76,28 +76,25 @@ ODD_STRINGS = (
 ODD_INTS = ("0", "2147483648", "99999999999999999999")
 
 
-@pytest.fixture
-def app_config(app_config):
-    app_config.update(FAST_CONFIG)
-    app_config["WTF_CSRF_ENABLED"] = False
-    # Jobs go to a queue of this test's own in Redis and never run: no PDF is rendered here.
-    app_config["JOBS_EAGER"] = False
-    app_config["REDIS_URL"] = REDIS_TEST_URL
-    app_config["JOBS_QUEUE"] = f"safety-{uuid.uuid4().hex[:8]}"
-    app_config["RATELIMIT_PREFIX"] = f"safety-{uuid.uuid4().hex[:8]}:"
-    return app_config
+# Jobs go to a queue of this test's own in Redis and never run: no PDF is rendered here.
+pytestmark = pytest.mark.settings(
+    FAST_CONFIG,
+    own_queue("safety-"),
+    WTF_CSRF_ENABLED=False,
+    RATELIMIT_PREFIX=Unique("safety-", ":"),
+)
 
 
 @pytest.fixture
-def world(loaded_cases) -> Iterator[dict[str, Any]]:
-    yield make_world(loaded_cases)
+def world(loaded_cases) -> Iterator[World]:
+    yield make_world(loaded_cases, objects=True)
     drop_test_queue(loaded_cases, REDIS_TEST_URL)
 
 
-def _query(endpoint: str, world: dict[str, Any]) -> dict[str, str]:
+def _query(endpoint: str, world: World) -> dict[str, str]:
     # The write journey shows its form (and takes a letter) once a kind and a language are chosen.
     if endpoint in {"letters.write", "letters.preview"}:
-        return {"kind": world["case_kind"], "language": world["case_language"]}
+        return {"kind": world.case_kind, "language": world.case_language}
     return {}
 
 
@@ -108,7 +105,7 @@ def _targets(app, client, world) -> list[tuple[str, str, str, list[str], list[st
         methods = (rule.methods or set()) & WRITE_METHODS
         if not methods or rule.endpoint == "static":
             continue
-        for url in rule_urls(app, rule, world["arguments"], **_query(rule.endpoint, world)):
+        for url in rule_urls(app, rule, world.arguments, **_query(rule.endpoint, world)):
             fields: list[str] = []
             files: list[str] = []
             if "GET" in (rule.methods or set()):
@@ -193,12 +190,12 @@ def _form_payloads(fields: list[str], files: list[str]) -> list[tuple[str, dict[
     return payloads
 
 
-def _json_payloads(world: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def _json_payloads(world: World) -> list[tuple[str, dict[str, Any]]]:
     """Bodies for the JSON API: whole documents of the wrong shape, then each field wrong."""
     base = {
-        "case": world["case_slug"],
-        "kind": world["case_kind"],
-        "language": world["case_language"],
+        "case": world.case_slug,
+        "kind": world.case_kind,
+        "language": world.case_language,
         "sender_name": "Alex",
         "sender_town": "Lyon",
         "sender_country": "France",
@@ -281,9 +278,9 @@ def _check(app, client, method: str, url: str, label: str, **kwargs: Any) -> str
     return None
 
 
-def test_every_form_and_json_endpoint_refuses_bad_input_cleanly(app, world):
+def test_every_form_and_json_endpoint_refuses_bad_input_cleanly(app, world, auth):
     client = app.test_client()
-    login_admin(client)
+    auth.login(ADMIN_EMAIL, client=client)
     failures: list[str] = []
     sent = 0
     for endpoint, method, url, fields, files in _targets(app, client, world):
@@ -297,7 +294,7 @@ def test_every_form_and_json_endpoint_refuses_bad_input_cleanly(app, world):
                 (f"{label}, reused key", {**kwargs, "headers": {"Idempotency-Key": REUSED_KEY}})
                 for label, kwargs in payloads
             ]
-        login_admin(client)  # a logout must not end the sweep
+        auth.login(ADMIN_EMAIL, client=client)  # a logout must not end the sweep
         for label, kwargs in payloads:
             problem = _check(app, client, method, url, label, **kwargs)
             sent += 1
@@ -308,9 +305,9 @@ def test_every_form_and_json_endpoint_refuses_bad_input_cleanly(app, world):
     assert not failures, "\n".join(failures)
 
 
-def test_a_twenty_megabyte_body_is_refused_with_413_and_a_message(app, world):
+def test_a_twenty_megabyte_body_is_refused_with_413_and_a_message(app, world, auth):
     client = app.test_client()
-    login_admin(client)
+    auth.login(ADMIN_EMAIL, client=client)
     failures = []
     for endpoint, method, url, _fields, _files in _targets(app, client, world):
         for content_type in ("application/x-www-form-urlencoded", "application/json"):
@@ -330,7 +327,7 @@ def _odd_values(converter: Any) -> tuple[str, ...]:
     return ODD_INTS if isinstance(converter, IntegerConverter) else ODD_STRINGS
 
 
-def test_odd_and_huge_path_arguments_never_fail(app, world):
+def test_odd_and_huge_path_arguments_never_fail(app, world, auth):
     from werkzeug.routing.converters import AnyConverter
 
     client = app.test_client()
@@ -346,7 +343,7 @@ def test_odd_and_huge_path_arguments_never_fail(app, world):
                 # Fill the other arguments with real values, this one with the odd value.
                 url = rule.rule
                 for other in rule.arguments:
-                    value = odd if other == name else world["arguments"].get(other, "x")
+                    value = odd if other == name else world.arguments.get(other, "x")
                     conv = rule._converters.get(other)
                     if isinstance(conv, AnyConverter):
                         value = sorted(conv.items)[0]
@@ -354,7 +351,7 @@ def test_odd_and_huge_path_arguments_never_fail(app, world):
                 for method in sorted((rule.methods or set()) - SKIPPED_METHODS):
                     for actor in ("anonymous", "admin"):
                         if actor == "admin":
-                            login_admin(client)
+                            auth.login(ADMIN_EMAIL, client=client)
                         problem = _check(app, client, method, url, f"{name} as {actor}", data={})
                         if problem:
                             failures.append(f"{rule.endpoint}: {problem}")
@@ -379,7 +376,7 @@ def _fill(rule: str, name: str, value: str) -> str:
     return re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?" + name + ">", value, rule)
 
 
-def test_bad_query_strings_on_every_page_never_fail(app, world):
+def test_bad_query_strings_on_every_page_never_fail(app, world, auth):
     client = app.test_client()
     failures = []
     rules = [
@@ -389,9 +386,9 @@ def test_bad_query_strings_on_every_page_never_fail(app, world):
     ]
     for actor in ("anonymous", "admin"):
         if actor == "admin":
-            login_admin(client)
+            auth.login(ADMIN_EMAIL, client=client)
         for rule in rules:
-            for url in rule_urls(app, rule, world["arguments"]):
+            for url in rule_urls(app, rule, world.arguments):
                 for value in BAD_QUERY_VALUES:
                     query = "&".join(f"{name}={quote(value, safe='%')}" for name in QUERY_NAMES)
                     problem = _check(

@@ -12,51 +12,48 @@ import re
 import uuid
 
 import pytest
-from safety_support import FAST_CONFIG, drop_test_queue
-from services import REDIS_TEST_URL
 
 from marathon.extensions import db
+from tests.factories import first_case, write_letter
+from tests.safety_support import drop_test_queue
+from tests.services import REDIS_TEST_URL
+from tests.settings import FAST_CONFIG, Unique, own_queue
+
+# Jobs wait in a queue of this test's own and never run: no PDF is rendered here.
+pytestmark = pytest.mark.settings(
+    FAST_CONFIG, own_queue("limits-"), WTF_CSRF_ENABLED=False, WRITE_RATE_LIMIT=2
+)
 
 
 @pytest.fixture(params=["memory", "redis"])
 def app_config(app_config, request):
-    app_config.update(FAST_CONFIG)
-    app_config["WTF_CSRF_ENABLED"] = False
-    app_config["WRITE_RATE_LIMIT"] = 2
-    # Jobs wait in a queue of this test's own and never run: no PDF is rendered here.
-    app_config["JOBS_EAGER"] = False
-    app_config["REDIS_URL"] = REDIS_TEST_URL
-    app_config["JOBS_QUEUE"] = f"limits-{uuid.uuid4().hex[:8]}"
+    """The limits counted in this process, or in Redis under a key prefix of the test's own."""
     if request.param == "redis":
-        app_config["RATELIMIT_PREFIX"] = f"limits-{uuid.uuid4().hex[:8]}:"
+        app_config["RATELIMIT_PREFIX"] = Unique("limits-", ":").new()
     return app_config
 
 
+BODY = "Madame, Monsieur,\n\nJe vous écris pour cette personne."
+
+
 def _write(app, client, slug: str, language: str):
-    return client.post(
-        f"/cases/{slug}/write",
-        query_string={"kind": "appeal", "language": language},
-        data={
-            "submission_id": uuid.uuid4().hex,
-            "sender_name": "Camille",
-            "sender_town": "Lyon",
-            "sender_country": "France",
-            "body": "Madame, Monsieur,\n\nJe vous écris pour cette personne.",
-            "paper": "a4",
-            "group_id": "0",
-        },
-        environ_base={"REMOTE_ADDR": "192.0.2.10"},  # the event's one Wi-Fi address
+    return write_letter(
+        client,
+        slug,
+        language,
+        address="192.0.2.10",  # the event's one Wi-Fi address
+        sender_name="Camille",
+        sender_town="Lyon",
+        personal_sentence=None,
+        body=BODY,
     )
 
 
 def test_one_session_is_slowed_down_while_others_on_the_same_address_write(loaded_cases):
-    from marathon.cases.models import Case
     from marathon.letters.models import Letter
 
     app = loaded_cases
-    with app.app_context():
-        case = db.session.query(Case).order_by(Case.position).first()
-        slug, language = case.slug, case.languages[0]
+    slug, language = first_case(app)
     first, second = app.test_client(), app.test_client()
     first.get("/")  # a session, as a browser that opened the site has
     second.get("/")
@@ -85,15 +82,14 @@ def test_one_session_is_slowed_down_while_others_on_the_same_address_write(loade
 # -- a client cannot reset the limits by dropping or replaying cookies ---------------------------
 
 
-@pytest.fixture
-def tight(app_config):
-    """Two letters per session, four per address, three per address through the API."""
-    app_config["WRITE_RATE_LIMIT"] = 2
-    app_config["WRITE_ADDRESS_RATE_LIMIT"] = 4
-    app_config["API_WRITE_RATE_LIMIT"] = 3
-    # Counters of this test's own in Redis: the addresses below are counted nowhere else.
-    app_config["RATELIMIT_PREFIX"] = f"limits-{uuid.uuid4().hex[:8]}:"
-    return app_config
+# Two letters per session, four per address, three per address through the API; counters of the
+# test's own in Redis (the addresses below are counted nowhere else).
+tight = pytest.mark.settings(
+    WRITE_RATE_LIMIT=2,
+    WRITE_ADDRESS_RATE_LIMIT=4,
+    API_WRITE_RATE_LIMIT=3,
+    RATELIMIT_PREFIX=Unique("limits-", ":"),
+)
 
 
 def _address() -> str:
@@ -101,28 +97,18 @@ def _address() -> str:
 
 
 def _form_post(client, slug, language, address, cookie=None):
-    headers = {"Cookie": cookie} if cookie else {}
-    return client.post(
-        f"/cases/{slug}/write",
-        query_string={"kind": "appeal", "language": language},
-        data={
-            "submission_id": uuid.uuid4().hex,
-            "sender_name": "Camille",
-            "body": "Madame, Monsieur,\n\nJe vous écris pour cette personne.",
-            "paper": "a4",
-            "group_id": "0",
-        },
-        headers=headers,
-        environ_base={"REMOTE_ADDR": address},
+    return write_letter(
+        client,
+        slug,
+        language,
+        address=address,
+        headers={"Cookie": cookie} if cookie else {},
+        sender_name="Camille",
+        sender_town=None,
+        sender_country=None,
+        personal_sentence=None,
+        body=BODY,
     )
-
-
-def _case(app):
-    from marathon.cases.models import Case
-
-    with app.app_context():
-        case = db.session.query(Case).order_by(Case.position).first()
-        return case.slug, case.languages[0]
 
 
 def _says_how_long(response) -> None:
@@ -132,9 +118,10 @@ def _says_how_long(response) -> None:
     assert re.search(r"again in (\d+ minutes?|\d+ seconds?)", text), text[-800:]
 
 
-def test_replaying_the_form_pages_cookie_does_not_reset_the_count(tight, loaded_cases):
+@tight
+def test_replaying_the_form_pages_cookie_does_not_reset_the_count(loaded_cases):
     app = loaded_cases
-    slug, language = _case(app)
+    slug, language = first_case(app)
     address = _address()
     attacker = app.test_client(use_cookies=False)
     # The signed cookie a form page sets (its CSRF token, no writer's key yet), sent again and
@@ -155,9 +142,10 @@ def test_replaying_the_form_pages_cookie_does_not_reset_the_count(tight, loaded_
     assert _form_post(app.test_client(), slug, language, _address()).status_code == 302
 
 
-def test_an_event_on_one_wifi_writes_until_the_address_ceiling(tight, loaded_cases):
+@tight
+def test_an_event_on_one_wifi_writes_until_the_address_ceiling(loaded_cases):
     app = loaded_cases
-    slug, language = _case(app)
+    slug, language = first_case(app)
     address = _address()
     phones = [app.test_client() for _ in range(4)]
     assert [_form_post(phone, slug, language, address).status_code for phone in phones] == [302] * 4
@@ -166,7 +154,8 @@ def test_an_event_on_one_wifi_writes_until_the_address_ceiling(tight, loaded_cas
     _says_how_long(refused)
 
 
-def test_api_cookies_count_for_nothing(tight, loaded_cases):
+@tight
+def test_api_cookies_count_for_nothing(loaded_cases):
     app = loaded_cases
     address = _address()
     client = app.test_client(use_cookies=False)
@@ -186,9 +175,10 @@ def test_api_cookies_count_for_nothing(tight, loaded_cases):
     assert 0 < int(answers[-1].headers["Retry-After"]) <= 600
 
 
-def test_an_ipv6_client_cannot_walk_its_64_for_new_allowances(tight, loaded_cases):
+@tight
+def test_an_ipv6_client_cannot_walk_its_64_for_new_allowances(loaded_cases):
     app = loaded_cases
-    slug, language = _case(app)
+    slug, language = first_case(app)
     prefix = f"2001:db8:{uuid.uuid4().int % 65000:x}:1"
     answers = [
         _form_post(app.test_client(), slug, language, f"{prefix}::{n + 1:x}") for n in range(5)

@@ -13,7 +13,6 @@ import http.client
 import logging
 import os
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -22,11 +21,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from events_support import free_port
 from flask import url_for
 from werkzeug.serving import make_server
 
 from marathon.accesslog import AccessLogger, redact, redact_atoms
+from tests.services import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "Sup3rSecretTok3n-abcdefghijklmnop"
@@ -121,12 +120,7 @@ def test_the_shipped_gunicorn_configuration_logs_no_token(app, tmp_path):
             connection.getresponse().read()
             connection.close()
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
     logged = access_log.read_text()
     assert logged.count("[private]") >= len(PRIVATE_PATHS), logged
     assert TOKEN not in logged

@@ -9,7 +9,9 @@ from __future__ import annotations
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from accounts_support import login, make_user
+
+from tests.factories import make_user
+from tests.settings import FAST_HASH
 
 BASE = "http://localhost/"
 # Targets that reach another host once a browser has normalised them, or that are not paths.
@@ -28,12 +30,7 @@ OFF_SITE = (
 CONTROLS = ("/%09/evil.example", "/%0a/x", "/%0d%0aSet-Cookie:%20x=1", "/x%00", "/%7f/x", "%09//x")
 
 
-@pytest.fixture
-def app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = False
-    app_config["PASSWORD_HASH_METHOD"] = "scrypt:1024:8:1"
-    app_config["LOGIN_RATE_LIMIT"] = "1000/60"
-    return app_config
+pytestmark = pytest.mark.settings(FAST_HASH, WTF_CSRF_ENABLED=False, LOGIN_RATE_LIMIT="1000/60")
 
 
 def _browser_target(location: str) -> str:
@@ -83,10 +80,10 @@ def test_logging_in_stays_on_this_site(app, client, target):
 
 
 @pytest.mark.parametrize("target", CONTROLS)
-def test_login_refuses_control_characters_before_anything(app, client, target):
+def test_login_refuses_control_characters_before_anything(app, client, target, auth):
     make_user(app, "admin@example.org", role="admin")
     assert client.get(f"/login?next={target}").status_code == 400
-    response = login(client.application.test_client(), "admin@example.org")
+    response = auth.attempt("admin@example.org", client=client.application.test_client())
     assert response.status_code == 302  # the account is fine; only that address was refused
     refused = client.post(
         f"/login?next={target}", data={"email": "admin@example.org", "password": "x"}

@@ -11,11 +11,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from safety_support import FAST_CONFIG
 
 from marathon.extensions import db
 from marathon.letters.models import Letter
 from marathon.letters.service import clean_text
+from tests.settings import FAST_CONFIG
 
 FAMILY = "👩\u200d👩\u200d👧"  # one emoji: three people joined by ZWJ
 RAINBOW_FLAG = "🏳\ufe0f\u200d🌈"
@@ -44,10 +44,7 @@ DECEPTIVE = (
 )
 
 
-@pytest.fixture
-def app_config(app_config):
-    app_config.update(FAST_CONFIG)
-    return app_config
+pytestmark = pytest.mark.settings(FAST_CONFIG)
 
 
 @pytest.mark.parametrize("text", KEPT)

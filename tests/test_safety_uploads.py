@@ -7,27 +7,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from accounts_support import login, make_group, make_user
 from PIL import Image
-from safety_support import FAST_CONFIG
 
 from marathon.extensions import db
+from tests.factories import make_group, make_user
+from tests.settings import FAST_CONFIG
+
+pytestmark = pytest.mark.settings(FAST_CONFIG, WTF_CSRF_ENABLED=False, MAX_PHOTO_BYTES=300_000)
 
 
 @pytest.fixture
-def app_config(app_config):
-    app_config.update(FAST_CONFIG)
-    app_config["WTF_CSRF_ENABLED"] = False
-    app_config["MAX_PHOTO_BYTES"] = 300_000
-    return app_config
-
-
-@pytest.fixture
-def admin(loaded_cases) -> Any:
+def admin(loaded_cases, auth) -> Any:
     app = loaded_cases
     make_user(app, "admin@example.org", role="admin")
     client = app.test_client()
-    assert login(client, "admin@example.org").status_code == 302
+    auth.login("admin@example.org", client=client)
     return client
 
 
@@ -145,11 +139,11 @@ def test_reloading_the_catalogue_keeps_the_upload(app, admin):
     assert admin.get(f"/cases/{case.slug}/photo").data == stored.read_bytes()
 
 
-def test_only_admins_upload(app, admin):
+def test_only_admins_upload(app, admin, auth):
     case = _case(app)
     make_user(app, "coord@example.org", group_id=make_group(app))
     coordinator = app.test_client()
-    login(coordinator, "coord@example.org")
+    auth.login("coord@example.org", client=coordinator)
     assert _upload(coordinator, case.slug, _image("JPEG"), "a.jpg").status_code == 403
     anonymous = app.test_client().get(f"/admin/cases/{case.slug}/photo")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]

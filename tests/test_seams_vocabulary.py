@@ -14,7 +14,6 @@ from datetime import date
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from reports_support import EDITION, login, make_world
 
 from marathon.cases.models import OUTCOME_KINDS, OUTCOME_LABELS
 from marathon.cases.service import case_countries, get_case
@@ -27,15 +26,12 @@ from marathon.letters.service import LetterDraft
 from marathon.outcomes import service as outcomes
 from marathon.outcomes.forms import OutcomeForm
 from marathon.render.templating import text_direction as render_text_direction
+from tests.factories import BREST, EDITION, LYON, make_world
 
 EN = {"Accept-Language": "en"}
 
 
-@pytest.fixture
-def app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = False
-    app_config["PUBLIC_TOTALS_CACHE_SECONDS"] = 0
-    return app_config
+pytestmark = pytest.mark.settings(WTF_CSRF_ENABLED=False, PUBLIC_TOTALS_CACHE_SECONDS=0)
 
 
 def _text(html: str) -> str:
@@ -67,7 +63,7 @@ def test_case_page_and_good_news_name_an_outcome_alike(
 
 def test_outcome_editor_offers_the_same_labels(app: Flask) -> None:
     with app.test_request_context(headers=EN):
-        choices = dict(OutcomeForm().kind.choices)
+        choices = {choice.value: choice.label for choice in OutcomeForm().kind.choices}
         assert {kind: str(label) for kind, label in choices.items()} == {
             kind: str(OUTCOME_LABELS[kind]) for kind in OUTCOME_KINDS
         }
@@ -123,7 +119,7 @@ def test_codes_never_use_letters_read_as_digits(app: Flask) -> None:
 
 @pytest.fixture
 def world(app):
-    return make_world(app)
+    return make_world(app, LYON, BREST, counts=True)
 
 
 def _messy(code: str) -> str:
@@ -131,32 +127,32 @@ def _messy(code: str) -> str:
     return f"{code[:3]}-{code[3:]}".lower()
 
 
-def test_report_url_takes_the_code_as_join_does(client: FlaskClient, world) -> None:
-    messy = _messy(world.code_lyon)
+def test_report_url_takes_the_code_as_join_does(client: FlaskClient, world, auth) -> None:
+    messy = _messy(world.code)
     joined = client.get(f"/join/{messy}", headers=EN, follow_redirects=True)
     assert "Welcome to" in joined.get_data(as_text=True)
-    login(client, "lyon@example.org")
+    auth.login("lyon@example.org")
     response = client.get(f"/reports/events/{messy}/report.json")
     assert response.status_code == 200
-    assert response.get_json()["event"]["code"] == world.code_lyon
-    assert world.code_lyon in response.headers["Content-Disposition"]
+    assert response.get_json()["event"]["code"] == world.code
+    assert world.code in response.headers["Content-Disposition"]
     by_query = client.get(f"/reports/event-report.json?event={messy}")
     assert by_query.status_code == 200
-    assert client.get(f"/reports/events/{_messy(world.code_brest)}/report.json").status_code == 403
+    assert client.get(f"/reports/events/{_messy(world.other_code)}/report.json").status_code == 403
 
 
-def test_report_filter_takes_the_code_as_join_does(client: FlaskClient, world) -> None:
-    login(client, "admin@example.org")
-    exact = client.get(f"/reports/export.csv?by=case&event={world.code_lyon}")
-    messy = client.get(f"/reports/export.csv?by=case&event={_messy(world.code_lyon)}")
+def test_report_filter_takes_the_code_as_join_does(client: FlaskClient, world, auth) -> None:
+    auth.login("admin@example.org")
+    exact = client.get(f"/reports/export.csv?by=case&event={world.code}")
+    messy = client.get(f"/reports/export.csv?by=case&event={_messy(world.code)}")
     assert exact.status_code == messy.status_code == 200
     assert exact.data == messy.data
 
 
 def test_export_report_command_takes_the_code_as_join_does(runner, world) -> None:
-    result = runner.invoke(args=["marathon", "export-report", "--event", _messy(world.code_lyon)])
+    result = runner.invoke(args=["marathon", "export-report", "--event", _messy(world.code)])
     assert result.exit_code == 0, result.output
-    assert world.code_lyon in result.output
+    assert world.code in result.output
 
 
 # -- ?edition= means the same on every route ---------------------------------------------------

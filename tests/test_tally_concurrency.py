@@ -10,37 +10,27 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import random
 import re
-import socket
 import threading
 import uuid
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from events_support import PASSWORD, gunicorn_server, make_world
 from sqlalchemy import func, select
 
 from marathon.events.models import HandCount
 from marathon.extensions import db
 from marathon.letters.models import Letter
 from marathon.tally.models import TallyCount
+from tests.factories import PASSWORD, make_world
+from tests.services import gunicorn_server
 
 pytestmark = pytest.mark.slow
 
 CLIENTS = 24
 LETTERS_PER_CLIENT = 10
 HAND_COUNTS_PER_CLIENT = 3
-ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = os.environ.get("MARATHON_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Client:
@@ -74,7 +64,7 @@ class Client:
 @pytest.fixture
 def server(app, loaded_cases, tmp_path):
     """Gunicorn, 3 workers, on the test's database, with a group, an event and coordinators."""
-    world = make_world(app)
+    world = make_world(app, past_event=True)
     with gunicorn_server(app, tmp_path, workers=3) as port:
         yield port, world
 

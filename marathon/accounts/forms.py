@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from marathon.accounts.service import (
@@ -106,8 +106,8 @@ class InviteForm(FlaskForm):
     role = SelectField(
         _l("Role"),
         choices=[
-            ("coordinator", _l("Group coordinator")),
-            ("admin", _l("Section admin")),
+            SelectChoice("coordinator", _l("Group coordinator")),
+            SelectChoice("admin", _l("Section admin")),
         ],
         default="coordinator",
         validate_choice=True,

@@ -219,14 +219,6 @@ def set_active(user: User, active: bool, *, by: User | None = None) -> None:
     db.session.commit()
 
 
-def end_all_sessions(user: User) -> None:
-    """Log the user out everywhere."""
-    begin_write()
-    user.session_version = (user.session_version or 0) + 1
-    _delete_login_sessions(user.id)
-    db.session.commit()
-
-
 # Login sessions -------------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SubmitField
+from wtforms import BooleanField, SelectChoice, SelectField, SubmitField
 
 from marathon.kinds import KINDS
 
@@ -21,23 +21,27 @@ class BatchForm(FlaskForm):
     product = SelectField(
         _l("Print"),
         choices=[
-            (
-                "letters",
-                _l("Letters, cards and postcards (one file per kind and paper size)"),
+            SelectChoice(
+                "letters", _l("Letters, cards and postcards (one file per kind and paper size)")
             ),
-            ("labels", _l("Address labels")),
+            SelectChoice("labels", _l("Address labels")),
         ],
         default="letters",
     )
     paper = SelectField(
-        _l("Paper"), choices=[("a4", _l("A4")), ("letter", _l("US Letter"))], default="a4"
+        _l("Paper"),
+        choices=[SelectChoice("a4", _l("A4")), SelectChoice("letter", _l("US Letter"))],
+        default="a4",
     )
     event_id = SelectField(_l("Event"), coerce=_optional_int, validate_choice=True)
     group_id = SelectField(_l("Group"), coerce=_optional_int, validate_choice=True)
     case_id = SelectField(_l("Case"), coerce=_optional_int, validate_choice=True)
     kind = SelectField(
         _l("Kind"),
-        choices=[("", _l("All kinds"))] + [(name, kind.plural) for name, kind in KINDS.items()],
+        choices=[
+            SelectChoice("", _l("All kinds")),
+            *(SelectChoice(name, kind.plural) for name, kind in KINDS.items()),
+        ],
         default="",
     )
     language = SelectField(_l("Language"), default="")
@@ -45,8 +49,8 @@ class BatchForm(FlaskForm):
     labels_per = SelectField(
         _l("Labels"),
         choices=[
-            ("letter", _l("One label per letter")),
-            ("destination", _l("One label per envelope")),
+            SelectChoice("letter", _l("One label per letter")),
+            SelectChoice("destination", _l("One label per envelope")),
         ],
         default="letter",
     )

@@ -232,16 +232,6 @@ def impose(
     return written
 
 
-def impose_postcards(
-    writer: PdfStreamWriter,
-    sources: Iterable[str],
-    paper: str,
-    on_card: Callable[[int], None] | None = None,
-) -> int:
-    """Postcards 4-up, fronts and mirrored backs (see :func:`impose`)."""
-    return impose(writer, sources, paper, per_sheet=CARDS_PER_SHEET, on_card=on_card)
-
-
 def sheets_for(pieces: int, per_sheet: int, two_sided: bool) -> int:
     """Pages an envelope's ``pieces`` take once imposed."""
     sheets = -(-pieces // per_sheet)

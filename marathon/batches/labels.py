@@ -19,7 +19,6 @@ fonts are reachable), under the render package's lock.
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -230,11 +229,6 @@ def render_html_pdf(html: str) -> bytes:
     """A PDF from our own print HTML, with the app's fonts and nothing else reachable."""
 
     return render_print(html, sheets=("fonts.css",))
-
-
-def label_pages(labels: list[Label], paper: str) -> int:
-    """Sheets needed for ``labels``."""
-    return math.ceil(len(labels) / SHEETS[paper].per_sheet)
 
 
 def place_labels(labels: list[Label], sheet: LabelSheet) -> list[FittedLabel]:

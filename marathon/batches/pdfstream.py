@@ -79,11 +79,6 @@ class PdfStreamWriter:
         self._pages_number = self._reserve()
         self._catalog_number = self._reserve()
 
-    @property
-    def page_count(self) -> int:
-        """Pages written so far."""
-        return len(self._kids)
-
     # --- objects ------------------------------------------------------------------------------
 
     def _reserve(self) -> int:

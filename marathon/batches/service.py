@@ -35,12 +35,10 @@ from marathon.storage import batches_dir, stored_path
 # marathon/batches/plan.py); "labels": their address labels. "postcards" (the postcards only,
 # split the same way) is kept for older batches, reprints and scripts; the form no longer offers it.
 PRODUCTS = ("letters", "postcards", "labels")
-FORM_PRODUCTS = ("letters", "labels")
 PAPERS = ("a4", "letter")
 LABELS_PER = ("letter", "destination")
 ACTIVE = ("queued", "running")
 FINISHED = ("done", "printed", "sent")
-FILTER_KEYS = ("event_id", "group_id", "case_id", "kind", "language", "letter_paper", "unprinted")
 BUILD_TASK = "marathon.batches.jobs.build_batch"
 STALE_AFTER = timedelta(seconds=120)  # a running batch without progress for this long is stale
 

@@ -51,7 +51,6 @@ def _labels() -> dict[str, Any]:
         "paper_labels": PAPER_LABELS,
         "file_kind_label": lambda name: FILE_KIND_LABELS.get(name) or kind_plural(name),
         "kind_label": kind_label,
-        "kind_plural": kind_plural,
     }
 
 

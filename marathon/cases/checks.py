@@ -192,7 +192,7 @@ def country_code(value: str | None, name: str, path: Path, errors: Collector) ->
 
 
 def read_address(
-    raw: dict[str, Any] | None, name: str, path: Path, errors: Collector, need_email: bool = False
+    raw: dict[str, Any] | None, name: str, path: Path, errors: Collector
 ) -> dict[str, Any] | None:
     if raw is None:
         return None

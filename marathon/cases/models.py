@@ -20,9 +20,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marathon.clock import utcnow
 from marathon.extensions import db
-from marathon.kinds import KIND_NAMES
-
-LETTER_KINDS = KIND_NAMES  # batches still import this name; marathon.kinds is the home
 
 OUTCOME_KINDS = (
     "released",

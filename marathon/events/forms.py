@@ -11,6 +11,7 @@ from wtforms import (
     DateTimeLocalField,
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -82,7 +83,9 @@ class HandCountForm(FlaskForm):
     """One entry: N handwritten letters (or cards, postcards) for one case."""
 
     case_id = HiddenField(validators=[DataRequired()])
-    kind = SelectField(choices=[(kind, kind) for kind in KIND_NAMES], validators=[DataRequired()])
+    kind = SelectField(
+        choices=[SelectChoice(kind) for kind in KIND_NAMES], validators=[DataRequired()]
+    )
     quantity = IntegerField(
         _l("How many"),
         validators=[

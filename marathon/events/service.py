@@ -355,10 +355,6 @@ def event_tally(event: Event) -> list[tuple[int, str, str, int]]:
     return [(case_id, kind, channel, int(total or 0)) for case_id, kind, channel, total in rows]
 
 
-# The name the letters API imports.
-event_is_open = is_open
-
-
 def event_totals(event: Event) -> dict[str, Any]:
     """The event's counts, JSON-ready: in all, against its goal, by case, kind and channel."""
     cases = event_cases(event)

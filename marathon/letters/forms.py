@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from marathon.letters.service import LIMITS
@@ -60,15 +68,15 @@ class WriteForm(FlaskForm):
     )
     paper = RadioField(
         _l("Paper"),
-        choices=[("a4", _l("A4")), ("letter", _l("US Letter"))],
+        choices=[SelectChoice("a4", _l("A4")), SelectChoice("letter", _l("US Letter"))],
         default="a4",
     )
     window = RadioField(
         _l("Envelope"),
         choices=[
-            ("", _l("The envelopes of the section or group that prints it")),
-            ("left", _l("Window on the left (DIN 5008, US #10)")),
-            ("right", _l("Window on the right (usual French envelope)")),
+            SelectChoice("", _l("The envelopes of the section or group that prints it")),
+            SelectChoice("left", _l("Window on the left (DIN 5008, US #10)")),
+            SelectChoice("right", _l("Window on the right (usual French envelope)")),
         ],
         default="",
         validators=[Optional()],

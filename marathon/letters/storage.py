@@ -34,11 +34,6 @@ class LetterGone(LookupError):
         return f"letter {self.letter_id} was deleted"
 
 
-def letter_pdf_relative_path(letter: Letter) -> str:
-    """The PDF's path relative to the storage directory."""
-    return pdf_relative_path(letter.code)
-
-
 def pdf_relative_path(code: str) -> str:
     """The path, relative to the storage directory, of the PDF of the letter of ``code``."""
     return f"{LETTERS_DIR}/{code}.pdf"
@@ -98,11 +93,6 @@ def _is_deleted(letter_id: int) -> bool:
     purged_at = db.session.execute(select(Letter.purged_at).where(Letter.id == letter_id)).first()
     db.session.rollback()
     return purged_at is None or purged_at[0] is not None
-
-
-def remove_letter_pdf(letter: Letter) -> None:
-    """Delete the letter's stored PDF, if any."""
-    remove_letter_files(letter.code, letter.pdf_path)
 
 
 def remove_letter_files(code: str, recorded: str | None = None) -> None:

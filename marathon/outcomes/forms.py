@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from marathon.cases.models import OUTCOME_KINDS, OUTCOME_LABELS
@@ -19,7 +19,7 @@ class OutcomeForm(FlaskForm):
     date = DateField(_l("Date"), validators=[Optional()])
     kind = SelectField(
         _l("What happened"),
-        choices=[(kind, OUTCOME_LABELS[kind]) for kind in OUTCOME_KINDS],
+        choices=[SelectChoice(kind, OUTCOME_LABELS[kind]) for kind in OUTCOME_KINDS],
         validate_choice=False,  # the service checks it, with our own message
     )
     note_fr = TextAreaField(_l("Note in French"), validators=[Length(max=MAX_NOTE)])

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marathon.cases.models import OUTCOME_KINDS, POSITIVE_OUTCOME_KINDS, Case, Outcome
@@ -108,17 +107,6 @@ def delete_outcome(outcome: Outcome) -> None:
     db.session.commit()
 
 
-def latest_outcomes(edition: int) -> dict[int, Outcome]:
-    """The latest outcome of each case of ``edition`` that has one (by date, then entry order)."""
-    outcomes = db.session.scalars(
-        select(Outcome)
-        .join(Case, Case.id == Outcome.case_id)
-        .where(Case.edition == edition)
-        .order_by(Outcome.case_id, Outcome.date, Outcome.id)
-    ).all()
-    return {outcome.case_id: outcome for outcome in outcomes}
-
-
 def is_good_news(outcomes: list[Outcome]) -> bool:
     """The stated rule: any positive outcome, and the latest is not "worsened"."""
     if not outcomes:
@@ -163,12 +151,6 @@ def good_news() -> tuple[list[tuple[Case, list[Outcome]]], list[Statistic]]:
     return positive, stats
 
 
-def outcome_counts_by_kind() -> dict[str, int]:
-    """How many outcomes of each kind are recorded (for the admin's overview)."""
-    rows = db.session.execute(select(Outcome.kind, func.count()).group_by(Outcome.kind)).all()
-    return {kind: int(count) for kind, count in rows}
-
-
 def note_in(outcome: Outcome, language: str) -> tuple[str | None, str]:
     """The outcome's note in ``language``, else in any language (with the language shown)."""
     if outcome.notes.get(language):
@@ -177,8 +159,3 @@ def note_in(outcome: Outcome, language: str) -> tuple[str | None, str]:
         if text:
             return other, text
     return None, ""
-
-
-def form_notes(data: Any, languages: list[str]) -> dict[str, str]:
-    """The notes typed in a form (fields ``note_<lang>``)."""
-    return {language: data.get(f"note_{language}", "") for language in languages}

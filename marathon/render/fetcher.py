@@ -39,11 +39,8 @@ class RefusedURL(ValueError):
 
 def cases_dir() -> Path:
     """The configured ``CASES_DIR`` (the app's when there is one, else the environment's)."""
-    try:
-        if has_app_context():
-            return Path(current_app.config.get("CASES_DIR") or DEFAULT_CASES_DIR)
-    except ImportError:  # pragma: no cover - Flask is a dependency
-        pass
+    if has_app_context():
+        return Path(current_app.config["CASES_DIR"])
     return Path(os.environ.get("MARATHON_CASES_DIR") or DEFAULT_CASES_DIR)
 
 

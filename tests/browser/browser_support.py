@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import current_app
 from playwright.sync_api import Page, Route
 
+from tests import factories
+from tests.factories import PASSWORD
+
 AXE_JS = Path(__file__).with_name("vendor") / "axe.min.js"
-PASSWORD = "correct horse battery"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
@@ -22,22 +24,13 @@ def unique(prefix: str) -> str:
 
 
 def make_event(in_app: Any, *, goal: int | None = None) -> tuple[str, str]:
-    """An open event of a new group; returns (join code, title)."""
-    from marathon.events import service
-    from marathon.groups import service as group_service
-
-    title = unique("Marathon of Lyon")
+    """An event of a new group, open from an hour ago; returns (join code, title)."""
 
     def create() -> tuple[str, str]:
-        group = group_service.create_group(name=unique("Group"), town="Lyon")
-        now = datetime.now(UTC)
-        event = service.create_event(
-            group_id=group.id,
-            title=title,
-            place="Library",
-            starts_at=now - timedelta(hours=1),
-            ends_at=now + timedelta(hours=5),
-            goal=goal,
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        group_id = factories.make_group(app, unique("Group"), "Lyon")
+        event = factories.make_event(
+            app, group_id, unique("Marathon of Lyon"), place="Library", goal=goal
         )
         return event.join_code, event.title
 

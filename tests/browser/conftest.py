@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import DESKTOP
 from playwright.sync_api import BrowserContext
+
+from tests.browser.browser_support import DESKTOP
+from tests.services import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -38,12 +38,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
             if not Path(CHROMIUM).exists():
                 item.add_marker(pytest.mark.skip(reason="no /usr/bin/chromium: make browser-deps"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -101,7 +95,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         load_cases()
         db.engine.dispose()
 
-    port = _free_port()
+    port = free_port()
     log = instance / "server.log"
     env = {
         **os.environ,
@@ -137,12 +131,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             url=url, config={**config, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}, log=log
         )
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=10)
 
 
 @pytest.fixture(scope="session")

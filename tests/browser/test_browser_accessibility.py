@@ -11,8 +11,9 @@ import uuid
 from typing import Any
 
 import pytest
-from browser_support import DESKTOP, PHONE, describe, make_event, run_axe
 from playwright.sync_api import Page
+
+from tests.browser.browser_support import DESKTOP, PHONE, describe, make_event, run_axe
 
 CASE = "damisoa"
 

@@ -8,9 +8,12 @@ import uuid
 import zipfile
 from typing import Any
 
-from browser_support import PASSWORD, login, unique
+from flask import current_app
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
+
+from tests.browser.browser_support import login, unique
+from tests.factories import make_group, make_user
 
 CASE = "damisoa"
 LETTERS = 3
@@ -18,17 +21,13 @@ LETTERS = 3
 
 def make_coordinator(in_app: Any) -> tuple[str, int]:
     """A group and its coordinator; returns (e-mail, group id)."""
-    from marathon.accounts.service import create_user
-    from marathon.groups import service as group_service
-
     email = f"coord-{uuid.uuid4().hex[:8]}@example.org"
 
     def create() -> int:
-        group = group_service.create_group(name=unique("Batch group"), town="Nantes")
-        create_user(
-            email=email, name="Claire", password=PASSWORD, role="coordinator", group_id=group.id
-        )
-        return group.id
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        group_id = make_group(app, unique("Batch group"), "Nantes")
+        make_user(app, email, name="Claire", group_id=group_id)
+        return group_id
 
     return email, in_app(create)
 

@@ -9,7 +9,9 @@ import urllib.request
 import uuid
 
 import pytest
-from events_support import gunicorn_server, make_world
+
+from tests.factories import make_world
+from tests.services import gunicorn_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -25,7 +27,7 @@ def database():
 def test_a_new_letter_appears_on_the_board_within_3_seconds(app, loaded_cases, tmp_path, browser):
     # pytest-playwright's browser (Debian's chromium, see conftest.py): a second sync_playwright()
     # inside the same test session would clash with its event loop.
-    world = make_world(app)
+    world = make_world(app, past_event=True)
     with gunicorn_server(app, tmp_path, workers=2) as port:
         base = f"http://127.0.0.1:{port}"
         page = browser.new_page(viewport={"width": 1920, "height": 1080})

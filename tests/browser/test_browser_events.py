@@ -6,8 +6,9 @@ import re
 import uuid
 from typing import Any
 
-from browser_support import PHONE, make_event
 from playwright.sync_api import Page, expect
+
+from tests.browser.browser_support import PHONE, make_event
 
 CASE = "damisoa"
 

@@ -7,9 +7,10 @@ import re
 from typing import Any
 
 import pytest
-from browser_support import DESKTOP, PHONE, unique
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
+
+from tests.browser.browser_support import DESKTOP, PHONE, unique
 
 CASE = "damisoa"
 CASE_PERSON = "Damisoa"
