@@ -344,7 +344,7 @@ def require_pdf(row: Piece) -> Path:
 
 def _assemble(run: _Run, work: Path) -> list[dict[str, Any]]:
     """Write the batch's files into ``work``; return their entries (``Batch.files``)."""
-    from marathon.batches import assembly, contents
+    from marathon.batches import assembly
     from marathon.batches.plan import destinations, plan_files
 
     pieces = list(_rows(run.letter_ids))
@@ -366,5 +366,4 @@ def _assemble(run: _Run, work: Path) -> list[dict[str, Any]]:
     context = assembly.Context(run.batch_id, run.paper, work, require_pdf, on_piece)
     if run.product == "labels":
         return [assembly.write_labels(context, files, run.filters.get("labels_per", "letter"))]
-    entries = [assembly.write_print_file(context, print_file, files) for print_file in files]
-    return [contents.write_contents(context, files, entries), *entries]
+    return assembly.write_print_files(context, files)
