@@ -24,6 +24,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
+from itertools import accumulate
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -200,30 +201,21 @@ class SheetsJob:
 
 @dataclass(frozen=True)
 class Sheets:
-    """The rendered sheets: per print file, its covers (one PDF of one page per cover, or one
-    PDF per cover when an address ran over a page) and its pages; the contents sheet."""
+    """The rendered sheets: per print file, its covers as one PDF and the pages of each cover
+    (one, or more when an address ran over a page), and the file's pages; the contents sheet."""
 
-    covers: tuple[tuple[bytes, ...], ...]
+    covers: tuple[tuple[bytes, tuple[int, ...]], ...]
     pages: tuple[int, ...]
     contents: bytes
 
 
-def _page_count(pdf: bytes) -> int:
-    with Source(BytesIO(pdf)) as source:
-        return len(source.pages)
-
-
 def render_sheets(job: SheetsJob) -> Sheets:
-    """Render the covers of every print file, then the contents sheet with each file's pages."""
+    """Render the covers of every print file (one document per file), then the contents sheet
+    with each file's pages."""
     covers, pages = [], []
     for paper, file_covers, two_sided in job.covers:
-        pdf = render_covers(list(file_covers), paper)
-        counts = [1] * len(file_covers)
-        pdfs: tuple[bytes, ...] = (pdf,)
-        if _page_count(pdf) != len(file_covers):  # one ran over a page: render them one by one
-            pdfs = tuple(render_covers([cover], paper) for cover in file_covers)
-            counts = [_page_count(each) for each in pdfs]
-        covers.append(pdfs)
+        pdf, counts = render_covers(list(file_covers), paper)
+        covers.append((pdf, counts))
         # A cover of an odd number of pages gets a blank back in a two-sided file.
         pages.append(
             sum(count + (count % 2 if two_sided else 0) for count in counts)
@@ -339,26 +331,30 @@ def _write_pieces(context: Context, print_file: PrintFile, open_files: ExitStack
 
 
 def write_print_file(
-    context: Context, print_file: PrintFile, draft: _Draft, covers: tuple[bytes, ...]
+    context: Context,
+    print_file: PrintFile,
+    draft: _Draft,
+    covers: tuple[bytes, tuple[int, ...]],
 ) -> dict[str, Any]:
-    """Finish one print file: each envelope's cover in its place; return its ``Batch.files``
-    entry."""
+    """Finish one print file: each envelope's cover (its pages of the covers' PDF) in its
+    place; return its ``Batch.files`` entry."""
     two_sided = is_two_sided(print_file)
     sheet = SHEET_SIZES[print_file.paper]
     writer = draft.writer
-    with ExitStack() as sources:
-        opened = [sources.enter_context(Source(BytesIO(pdf))) for pdf in covers]
-        if len(opened) == len(draft.slots):  # one PDF per cover, of one page or more
-            pages = [(list(source.pages), source) for source in opened]
-        else:  # one PDF of one page per cover
-            pages = [([page], opened[0]) for page in opened[0].pages]
-        # From the last envelope to the first: a cover put in leaves the places before it.
-        for slot, (cover_pages, source) in reversed(list(zip(draft.slots, pages, strict=True))):
-            for offset, page in enumerate(cover_pages):
-                check_size(page, sheet)
-                writer.add_page(page, source, at=slot + offset)
-            if two_sided and len(cover_pages) % 2:
-                writer.add_blank(*sheet, at=slot + len(cover_pages))
+    pdf, counts = covers
+    if draft.slots:
+        with Source(BytesIO(pdf)) as source:
+            all_pages = list(source.pages)
+            if len(all_pages) != sum(counts):
+                raise RuntimeError(f"{print_file.name}: the covers' pages are not as rendered")
+            firsts = [0, *accumulate(counts)][:-1]
+            # From the last envelope to the first: a cover put in leaves the places before it.
+            for slot, first, count in reversed(list(zip(draft.slots, firsts, counts, strict=True))):
+                for offset, page in enumerate(all_pages[first : first + count]):
+                    check_size(page, sheet)
+                    writer.add_page(page, source, at=slot + offset)
+                if two_sided and count % 2:
+                    writer.add_blank(*sheet, at=slot + count)
     pages_written = writer.close()
     # Not synced: the work files only feed the batch's ZIP, which is synced before it is
     # renamed into place (marathon/batches/jobs.py); a crash before that starts them over.
