@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 import subprocess
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 
-from marathon.batches import service
+from marathon.batches import assembly, service
 from marathon.batches.models import Batch
 from marathon.batches.rendering import LetterFailed
 from marathon.cases.models import Case
@@ -55,8 +56,30 @@ def _letters_by_code(codes: list[str]) -> dict[str, Letter]:
     return {letter.code: letter for letter in found}
 
 
+@pytest.fixture(params=["here", "apart"])
+def sheets_apart(request, monkeypatch) -> Iterator[bool]:
+    """Covers and the contents sheet rendered by this process, or by a process of their own
+    while this one merges the pieces (each cover then goes in its place afterwards)."""
+    if request.param == "here":
+        yield False
+        return
+    monkeypatch.setattr(assembly, "SHEETS_APART_FROM", 0)
+    real = assembly.get_context
+
+    def counted(method: str):
+        forks.append(method)
+        return real(method)
+
+    forks: list[str] = []
+    monkeypatch.setattr(assembly, "get_context", counted)
+    yield True
+    assert forks and set(forks) == {"fork"}, "the sheets were rendered by a process of their own"
+
+
 @pytest.mark.parametrize("paper", ["a4", "letter"])
-def test_every_kind_in_its_own_file_one_kind_and_one_addressee_per_envelope(app, paper):
+def test_every_kind_in_its_own_file_one_kind_and_one_addressee_per_envelope(
+    app, paper, sheets_apart
+):
     with app.app_context():
         amina, manahel = _two_cases()
         ids = []
@@ -166,6 +189,49 @@ def test_letters_start_on_a_front_and_covers_have_blank_backs(app):
         assert all(not pages[i + 1].strip() for i in covers), "the back of a cover is blank"
         # The preview counted the same pages (and the contents sheet).
         assert service.preview_batch({}, "letters", "a4")[1] == batch.pages
+
+
+def test_a_cover_that_runs_over_a_page_keeps_its_envelopes_pieces_behind_it(app, sheets_apart):
+    with app.app_context():
+        amina, manahel = _two_cases()
+        case = db.session.get(Case, manahel)
+        address = dict(case.appeal_addressee)
+        address["address_lines"] = [f"Building {n}, corridor {n}" for n in range(40)]
+        case.appeal_addressee = address  # forty lines: the cover takes two pages
+        db.session.commit()
+        ids = make_letters(60, case_ids=[amina, manahel], language="en")
+        batch = service.start_batch("letters", {}, "a4")
+        db.session.refresh(batch)
+        assert batch.status == "done", batch.error
+        (_contents, contents_data), (entry, data) = batch_files(app, batch)
+        pages = page_texts(data)
+        assert len(pages) == entry["pages"]
+        covers = [i for i, text in enumerate(pages) if "PRINT BATCH" in text.upper()]
+        assert len(covers) == 2 and all(i % 2 == 0 for i in covers)
+        first, second = covers
+        assert "Rabe Ministry" in pages[first] and not pages[first + 1].strip()  # a blank back
+        assert "Saudi Royal Court" in pages[second]
+        assert "corridor 39" in pages[second + 1]  # the rest of its address, on the back
+        known = letter_codes(ids)
+        behind = {index: codes_in(text, known) for index, text in enumerate(pages)}
+        for code in known:
+            where = next(index for index, codes in behind.items() if code in codes)
+            assert where % 2 == 0 and where not in covers and where - 1 not in covers
+            assert (first < where < second) == (code in letter_codes(ids[::2]))
+        # The contents sheet gives the file's pages, the two-page cover counted.
+        contents_text = " ".join(page_texts(contents_data)).replace("-\n", "-")
+        assert re.search(rf"{entry['name']}\s.*?\s{entry['pages']}\s", contents_text, re.S)
+
+        # Its envelope alone in a batch: the two pages, then its letters.
+        alone = service.start_batch("letters", {"case_id": manahel}, "a4")
+        db.session.refresh(alone)
+        (_contents, _data), (entry, data) = batch_files(app, alone)
+        pages = page_texts(data)
+        assert "Saudi Royal Court" in pages[0] and "corridor 39" in pages[1]
+        assert len(pages) == entry["pages"] == 2 + 2 * 30
+        assert sorted(code for text in pages[2::2] for code in codes_in(text, known)) == sorted(
+            letter_codes(ids[1::2])
+        )
 
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])

@@ -5,25 +5,32 @@ Each print file holds one paper size: every page is checked against the file's s
 written (a letter rendered on another paper fails the batch, naming the letter's id). A cover
 sheet, on the file's own sheet, comes before each envelope's pieces; in a two-sided file it has
 a blank back, so every envelope starts on the front of a sheet.
+
+Speed: merging pre-rendered letters is quick (pikepdf), while the cover sheets and the contents
+sheet are laid out by WeasyPrint, which needs a second or two to start. So a batch of many
+pieces has them rendered by a process of their own (forked: it starts with everything imported)
+while this one merges the pieces; each envelope's place is kept in its file's page list and its
+cover goes there once rendered (the page order of a PDF is its page list, not where the pages
+lie in the file). A small batch, or a process with threads (forking it could deadlock the
+child), renders them here: the same function, the same files.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from io import BytesIO
+from itertools import accumulate
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from flask_babel import format_currency, format_date
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from pypdf import PageObject, PdfReader
 
+from marathon.batches.contents import contents_arguments, write_contents
 from marathon.batches.imposition import (
     PER_SHEET,
     PIECE_SIZES,
@@ -37,90 +44,21 @@ from marathon.batches.labels import (
     Cover,
     Label,
     is_rtl,
+    render_contents,
     render_covers,
     render_label_sheets,
 )
-from marathon.batches.pdfstream import PageSizeError, PdfStreamWriter, check_size
-from marathon.batches.plan import Envelope, Piece, PrintFile
-from marathon.batches.postage import Postage, Rates, RatesError, Weight, load_rates, postage_for
-from marathon.batches.rendering import LetterFailed
-from marathon.clock import today_local
+from marathon.batches.pdfstream import PageSizeError, PdfStreamWriter, Source, check_size
+from marathon.batches.plan import Envelope, PrintFile
+from marathon.batches.printfile import Context, is_two_sided, kind_label, money
+from marathon.batches.rendering import LetterFailed, pool_initializer
 from marathon.kinds import KINDS
 
 log = logging.getLogger(__name__)
 
-PAPER_NAMES = {"a4": _l("A4"), "letter": _l("US Letter")}
-
-
-@dataclass
-class Context:
-    """What every file of one run needs: where to write, how to report, the postage table."""
-
-    batch_id: int
-    paper: str  # the section's sheet (the batch's paper)
-    work: Path
-    require_pdf: Callable[[Piece], Path]
-    on_piece: Callable[..., None]
-    today: date = field(default_factory=lambda: _today())
-    rates: Rates | None = None
-    rates_problem: str = ""
-
-    def __post_init__(self) -> None:
-        try:
-            self.rates = load_rates(current_app.config.get("POSTAGE_RATES_FILE"))
-        except RatesError as problem:
-            self.rates_problem = str(problem)
-            log.warning("batch %s: the postage rates file is not usable", self.batch_id)
-
-    def postage(self, envelope: Envelope, weight: Weight) -> tuple[Postage | None, str]:
-        """The postage of ``envelope`` (of each postcard if posted alone), and a note."""
-        if self.rates_problem:
-            return None, _(
-                "The postage table could not be read: %(problem)s", problem=self.rates_problem
-            )
-        if self.rates is None:
-            return None, ""
-        item = "postcard" if weight.per_item else "letter"
-        found = postage_for(
-            self.rates, envelope.destination.country_code, item, weight.grams, self.today
-        )
-        if found is None:
-            return None, _("No rate in the section's postage table for this country and weight.")
-        return found, _(
-            "Rate in force since %(date)s (%(zone)s, up to %(grams)s g).",
-            date=format_date(found.starts),
-            zone=found.zone,
-            grams=found.up_to,
-        )
-
-
-def _today() -> date:
-    return today_local()
-
-
-def _sync(output: Any) -> None:
-    output.flush()
-    os.fsync(output.fileno())
-
-
-def kind_label(kind_name: str, count: int) -> str:
-    known = KINDS[kind_name]
-    return str(known.label if count == 1 else known.plural)
-
-
-def money(postage: Postage | None, times: int = 1) -> str:
-    if postage is None:
-        return ""
-    return format_currency(postage.price * times, postage.currency)
-
-
-def _two_sided(print_file: PrintFile) -> bool:
-    """Letters and postcards print on both sides; cards of one page on one side."""
-    if not KINDS[print_file.kind].imposed:
-        return True
-    return any(
-        (piece.pdf_pages or 1) > 1 for envelope in print_file.envelopes for piece in envelope.pieces
-    )
+# From this many pieces, covers and the contents sheet are rendered by a process of their own,
+# beside the merging (below, starting that process and WeasyPrint in it costs more than it saves).
+SHEETS_APART_FROM = 100
 
 
 def _printed_pages(print_file: PrintFile, envelope: Envelope, two_sided: bool) -> int:
@@ -170,19 +108,6 @@ def _cover(
     )
 
 
-def _cover_pages(covers: list[Cover], paper: str) -> list[tuple[list[PageObject], dict[int, int]]]:
-    """Each cover's pages (one, unless an address is very long) and its source's mapping."""
-    reader = PdfReader(BytesIO(render_covers(covers, paper)))
-    if len(reader.pages) == len(covers):
-        mapping: dict[int, int] = {}
-        return [([page], mapping) for page in reader.pages]
-    pages = []
-    for cover in covers:  # one ran over a page: render them one by one
-        single = PdfReader(BytesIO(render_covers([cover], paper)))
-        pages.append((list(single.pages), {}))
-    return pages
-
-
 def _envelope_entry(context: Context, print_file: PrintFile, envelope: Envelope) -> dict[str, Any]:
     summary = envelope.summary(context.paper)
     postage, _note = context.postage(envelope, envelope.weight(context.paper))
@@ -193,54 +118,178 @@ def _envelope_entry(context: Context, print_file: PrintFile, envelope: Envelope)
     return summary
 
 
-def write_print_file(
-    context: Context, print_file: PrintFile, files: list[PrintFile]
-) -> dict[str, Any]:
-    """Write one print file (covers and pieces); return its ``Batch.files`` entry."""
-    known = KINDS[print_file.kind]
-    two_sided = _two_sided(print_file)
-    sheet = SHEET_SIZES[print_file.paper]
-    total = sum(len(each.envelopes) for each in files)
-    covers = [
-        _cover(
-            context,
-            print_file,
-            envelope,
-            total,
-            _printed_pages(print_file, envelope, two_sided),
-            two_sided,
+@dataclass(frozen=True)
+class SheetsJob:
+    """What the cover sheets and the contents sheet of a batch say. Picklable: it may be
+    rendered by another process."""
+
+    paper: str  # the contents sheet's (the batch's paper)
+    covers: tuple[tuple[str, tuple[Cover, ...], bool], ...]  # per file: paper, covers, two-sided
+    contents: dict[str, Any]  # render_contents' arguments; each file row's "pages" is filled in
+
+
+@dataclass(frozen=True)
+class Sheets:
+    """The rendered sheets: per print file, its covers as one PDF and the pages of each cover
+    (one, or more when an address ran over a page), and the file's pages; the contents sheet."""
+
+    covers: tuple[tuple[bytes, tuple[int, ...]], ...]
+    pages: tuple[int, ...]
+    contents: bytes
+
+
+def render_sheets(job: SheetsJob) -> Sheets:
+    """Render the covers of every print file (one document per file), then the contents sheet
+    with each file's pages."""
+    covers, pages = [], []
+    for paper, file_covers, two_sided in job.covers:
+        pdf, counts = render_covers(list(file_covers), paper)
+        covers.append((pdf, counts))
+        # A cover of an odd number of pages gets a blank back in a two-sided file.
+        pages.append(
+            sum(count + (count % 2 if two_sided else 0) for count in counts)
+            + sum(cover.printed_pages for cover in file_covers)
         )
-        for envelope in print_file.envelopes
+    rows = [
+        {**row, "pages": count} for row, count in zip(job.contents["files"], pages, strict=True)
     ]
-    cover_pages = _cover_pages(covers, print_file.paper)
+    contents = render_contents(job.paper, **{**job.contents, "files": rows})
+    return Sheets(tuple(covers), tuple(pages), contents)
+
+
+def sheets_job(context: Context, files: list[PrintFile]) -> SheetsJob:
+    """The covers of every print file and the contents sheet's words (see contents.py)."""
+    total = sum(len(each.envelopes) for each in files)
+    covers = []
+    for print_file in files:
+        two_sided = is_two_sided(print_file)
+        file_covers = tuple(
+            _cover(
+                context,
+                print_file,
+                envelope,
+                total,
+                _printed_pages(print_file, envelope, two_sided),
+                two_sided,
+            )
+            for envelope in print_file.envelopes
+        )
+        covers.append((print_file.paper, file_covers, two_sided))
+    return SheetsJob(context.paper, tuple(covers), contents_arguments(context, files))
+
+
+@contextmanager
+def _sheets_rendering(job: SheetsJob, apart: bool) -> Iterator[Callable[[], Sheets]]:
+    """A function that returns the rendered sheets: rendered meanwhile by another process when
+    ``apart`` (and this process has no other thread), else here when it is called."""
+    if not apart or threading.active_count() != 1:
+        yield lambda: render_sheets(job)
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    pool = get_context("fork").Pool(1, initializer=pool_initializer, initargs=(None, app))
+    try:
+        pending = pool.apply_async(render_sheets, (job,))
+        yield pending.get
+    finally:
+        pool.terminate()  # done, or this batch failed: nothing of it is wanted any more
+        pool.join()
+
+
+def write_print_files(context: Context, files: list[PrintFile]) -> list[dict[str, Any]]:
+    """Write the print files and the contents sheet; return their entries, contents first."""
+    job = sheets_job(context, files)
+    pieces = sum(len(envelope.pieces) for each in files for envelope in each.envelopes)
+    with ExitStack() as open_files, _sheets_rendering(job, pieces >= SHEETS_APART_FROM) as sheets:
+        drafts = [_write_pieces(context, print_file, open_files) for print_file in files]
+        rendered = sheets()
+        entries = [
+            write_print_file(context, print_file, draft, rendered.covers[index])
+            for index, (print_file, draft) in enumerate(zip(files, drafts, strict=True))
+        ]
+    contents = rendered.contents
+    if [entry["pages"] for entry in entries] != list(rendered.pages):
+        # A stored page count was wrong: the contents sheet says what the files hold.
+        log.warning(
+            "batch %s: pages differ from the plan; contents sheet rendered again", context.batch_id
+        )
+        rows = [
+            {**row, "pages": entry["pages"]}
+            for row, entry in zip(job.contents["files"], entries, strict=True)
+        ]
+        contents = render_contents(context.paper, **{**job.contents, "files": rows})
+    return [write_contents(context, contents), *entries]
+
+
+@dataclass
+class _Draft:
+    """A print file whose pieces are written, not yet its covers: it stays open."""
+
+    path: Path
+    output: Any
+    writer: PdfStreamWriter
+    slots: list[int]  # per envelope, where its cover goes in the page list
+
+
+def _write_pieces(context: Context, print_file: PrintFile, open_files: ExitStack) -> _Draft:
+    """Write the pieces of every envelope of ``print_file``, keeping a place for each cover."""
+    known = KINDS[print_file.kind]
+    two_sided = is_two_sided(print_file)
+    sheet = SHEET_SIZES[print_file.paper]
     path = context.work / print_file.name
-    with open(path, "wb") as output:
-        writer = PdfStreamWriter(output)
-        for envelope, (pages, mapping) in zip(print_file.envelopes, cover_pages, strict=True):
-            for page in pages:
-                check_size(page, sheet)
-                writer.add_page(page, mapping)
-            if two_sided and len(pages) % 2:
-                writer.add_blank(*sheet)
-            if known.imposed:
-                _impose(context, print_file, envelope, writer, two_sided)
-            else:
-                for piece in envelope.pieces:
-                    try:
-                        writer.add_pdf(
-                            str(context.require_pdf(piece)), pad_to_even=True, expected_size=sheet
-                        )
-                    except PageSizeError:
-                        raise LetterFailed(piece.id, "page size") from None
-                    context.on_piece()
-        pages_written = writer.close()
-        _sync(output)
+    output = open_files.enter_context(path.open("wb"))
+    writer = PdfStreamWriter(output)
+    slots = []
+    for envelope in print_file.envelopes:
+        slots.append(writer.page_count)
+        if known.imposed:
+            _impose(context, print_file, envelope, writer, two_sided)
+            continue
+        for piece in envelope.pieces:
+            try:
+                writer.add_pdf(
+                    str(context.require_pdf(piece)), pad_to_even=True, expected_size=sheet
+                )
+            except PageSizeError:
+                raise LetterFailed(piece.id, "page size") from None
+            context.on_piece()
+    return _Draft(path, output, writer, slots)
+
+
+def write_print_file(
+    context: Context,
+    print_file: PrintFile,
+    draft: _Draft,
+    covers: tuple[bytes, tuple[int, ...]],
+) -> dict[str, Any]:
+    """Finish one print file: each envelope's cover (its pages of the covers' PDF) in its
+    place; return its ``Batch.files`` entry."""
+    two_sided = is_two_sided(print_file)
+    sheet = SHEET_SIZES[print_file.paper]
+    writer = draft.writer
+    pdf, counts = covers
+    if draft.slots:
+        with Source(BytesIO(pdf)) as source:
+            all_pages = list(source.pages)
+            if len(all_pages) != sum(counts):
+                raise RuntimeError(f"{print_file.name}: the covers' pages are not as rendered")
+            firsts = [0, *accumulate(counts)][:-1]
+            # From the last envelope to the first: a cover put in leaves the places before it.
+            for slot, first, count in reversed(list(zip(draft.slots, firsts, counts, strict=True))):
+                for offset, page in enumerate(all_pages[first : first + count]):
+                    check_size(page, sheet)
+                    writer.add_page(page, source, at=slot + offset)
+                if two_sided and count % 2:
+                    writer.add_blank(*sheet, at=slot + count)
+    pages_written = writer.close()
+    # Not synced: the work files only feed the batch's ZIP, which is synced before it is
+    # renamed into place (marathon/batches/jobs.py); a crash before that starts them over.
+    draft.output.close()
     return {
         "name": print_file.name,
         "kind": print_file.kind,
         "paper": print_file.paper,
         "path": "",
-        "size": path.stat().st_size,
+        "size": draft.path.stat().st_size,
         "pages": pages_written,
         "two_sided": two_sided,
         "envelopes": [_envelope_entry(context, print_file, e) for e in print_file.envelopes],
@@ -294,8 +343,7 @@ def write_labels(context: Context, files: list[PrintFile], labels_per: str) -> d
             before = pieces * done // max(1, len(labels))
             done = min(len(labels), done + per_call)
             context.on_piece(pieces * done // max(1, len(labels)) - before)
-        pages = writer.close()
-        _sync(output)
+        pages = writer.close()  # not synced: see write_print_file
     by_file = {print_file.name: print_file for print_file in files}
     return {
         "name": name,

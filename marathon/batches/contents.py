@@ -1,4 +1,7 @@
-"""The contents sheet of a batch: its files (what, paper, pages, how to print) and envelopes."""
+"""The contents sheet of a batch: its files (what, paper, pages, how to print) and envelopes.
+
+Rendered with the covers (see :func:`marathon.batches.assembly.render_sheets`).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,10 @@ from typing import Any
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from marathon.batches.assembly import PAPER_NAMES, Context, kind_label, money
 from marathon.batches.imposition import PER_SHEET, PIECE_SIZES, SHEET_SIZES, layout_for
-from marathon.batches.labels import render_contents
-from marathon.batches.pdfstream import check_size
+from marathon.batches.pdfstream import Source, check_size
 from marathon.batches.plan import Envelope, PrintFile
+from marathon.batches.printfile import PAPER_NAMES, Context, is_two_sided, kind_label, money
 from marathon.kinds import KINDS
 
 
@@ -47,20 +49,19 @@ def _numbers(envelopes: list[Envelope]) -> str:
     return str(first) if first == last else f"{first}–{last}"
 
 
-def write_contents(
-    context: Context, files: list[PrintFile], entries: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """The contents sheet: the files (kind, paper, pages) and the envelopes; its entry."""
+def contents_arguments(context: Context, files: list[PrintFile]) -> dict[str, Any]:
+    """What the contents sheet says (:func:`render_contents`' arguments), each file's pages
+    left to fill in (``files[i]["pages"]``): the files are not written yet."""
     rows = []
-    for print_file, entry in zip(files, entries, strict=True):
+    for print_file in files:
         rows.append(
             {
                 "name": print_file.name,
                 "what": kind_label(print_file.kind, print_file.pieces) + f" ({print_file.pieces})",
                 "paper_label": str(PAPER_NAMES[print_file.paper]),
-                "pages": entry["pages"],
+                "pages": None,
                 "envelope_numbers": _numbers(print_file.envelopes),
-                "how": _how_to_print(print_file, entry["two_sided"]),
+                "how": _how_to_print(print_file, is_two_sided(print_file)),
             }
         )
     envelopes = []
@@ -93,29 +94,31 @@ def write_contents(
             "Weights are estimates; postage from the section's table, as of %(date)s.",
             date=format_date(context.today),
         )
-    pdf = render_contents(
-        context.paper,
-        batch_id=context.batch_id,
-        made_on=format_date(context.today),
-        files=rows,
-        envelopes=envelopes,
-        postage_note=note,
-    )
+    return {
+        "batch_id": context.batch_id,
+        "made_on": format_date(context.today),
+        "files": rows,
+        "envelopes": envelopes,
+        "postage_note": note,
+    }
+
+
+def write_contents(context: Context, pdf: bytes) -> dict[str, Any]:
+    """Write the contents sheet ``pdf`` (see :func:`contents_arguments`); return its entry."""
     name = "00-contents.pdf"
     path = context.work / name
     path.write_bytes(pdf)
-    from pypdf import PdfReader
-
-    reader = PdfReader(path)
-    for page in reader.pages:
-        check_size(page, SHEET_SIZES[context.paper])
+    with Source(path) as written:
+        for page in written.pages:
+            check_size(page, SHEET_SIZES[context.paper])
+        pages = len(written.pages)
     return {
         "name": name,
         "kind": "contents",
         "paper": context.paper,
         "path": "",
         "size": path.stat().st_size,
-        "pages": len(reader.pages),
+        "pages": pages,
         "two_sided": False,
         "envelopes": [],
     }

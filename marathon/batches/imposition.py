@@ -29,9 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from pypdf import PdfReader
-
-from marathon.batches.pdfstream import PageSizeError, PdfStreamWriter, check_size
+from marathon.batches.pdfstream import PageSizeError, PdfStreamWriter, Source, check_size
 
 MM = 72 / 25.4
 SHEET_SIZES = {"a4": (210 * MM, 297 * MM), "letter": (8.5 * 72, 11 * 72)}
@@ -211,18 +209,18 @@ def impose(
         pending.clear()
 
     for count, source in enumerate(sources, start=1):
-        reader = PdfReader(source)
-        if expected_size is not None:
-            for page in reader.pages:
-                try:
-                    check_size(page, expected_size)
-                except PageSizeError:
-                    raise ImposedSizeError(count - 1) from None
-        mapping: dict[int, int] = {}
-        front, width, height = writer.page_as_form(reader.pages[0], mapping)
-        back = None
-        if two_sided and len(reader.pages) > 1:
-            back = writer.page_as_form(reader.pages[1], mapping)[0]
+        with Source(source) as opened:
+            pages = list(opened.pages)
+            if expected_size is not None:
+                for page in pages:
+                    try:
+                        check_size(page, expected_size)
+                    except PageSizeError:
+                        raise ImposedSizeError(count - 1) from None
+            front, width, height = writer.page_as_form(pages[0], opened)
+            back = None
+            if two_sided and len(pages) > 1:
+                back = writer.page_as_form(pages[1], opened)[0]
         pending.append(_Card(front, back, width, height))
         if len(pending) == per_sheet:
             flush()

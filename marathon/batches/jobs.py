@@ -46,9 +46,10 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select, update
 
-from marathon.batches import assembly, contents
+from marathon.batches import assembly
 from marathon.batches.models import Batch
 from marathon.batches.plan import Piece, destinations, plan_files
+from marathon.batches.printfile import Context
 from marathon.batches.rendering import LetterFailed, LettersFailed, cause_of, render_missing
 from marathon.batches.withdrawal import purged_among, withdraw_own_files
 from marathon.clock import utcnow
@@ -362,8 +363,7 @@ def _assemble(run: _Run, work: Path) -> list[dict[str, Any]]:
         done += count
         run.progress(offset + done)
 
-    context = assembly.Context(run.batch_id, run.paper, work, require_pdf, on_piece)
+    context = Context(run.batch_id, run.paper, work, require_pdf, on_piece)
     if run.product == "labels":
         return [assembly.write_labels(context, files, run.filters.get("labels_per", "letter"))]
-    entries = [assembly.write_print_file(context, print_file, files) for print_file in files]
-    return [contents.write_contents(context, files, entries), *entries]
+    return assembly.write_print_files(context, files)

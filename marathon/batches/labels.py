@@ -30,6 +30,7 @@ from flask_babel import lazy_gettext as _l
 
 from marathon.render.content import Addressee
 from marathon.render.letters import render_html_pdf as render_print
+from marathon.render.letters import render_html_pdf_pages
 
 IN = 25.4
 PT = 25.4 / 72  # mm per point
@@ -300,13 +301,32 @@ class Cover:
     letter_kind: bool = False  # an appeal letter (sheets are sheets of paper)
 
 
-def render_covers(covers: list[Cover], paper: str) -> bytes:
-    """One page per cover sheet, on ``paper``."""
-    with force_locale(current_app.config["DEFAULT_LOCALE"]):
+def render_covers(covers: list[Cover], paper: str) -> tuple[bytes, tuple[int, ...]]:
+    """The cover sheets on ``paper``, as one PDF (one WeasyPrint call, however many covers),
+    and the pages of each cover, in order: a cover starts on a new page and may run over one
+    (a very long address).
+
+    Each cover's section has the id ``cover-<index>``; the page that holds its anchor is the
+    page it starts on (WeasyPrint's ``Page.anchors``), and it runs up to the next one's.
+    """
+
+    if not covers:
+        return b"", ()
+    with force_locale(current_app.config.get("DEFAULT_LOCALE", "en")):
         html = render_template(
             "batches/print/covers.html", covers=covers, paper=paper, font_stack=FONT_STACK
         )
-    return render_html_pdf(html)
+    pdf, anchors = render_html_pdf_pages(html, sheets=("fonts.css",))
+    starts = {}
+    for page, names in enumerate(anchors):
+        for name in names:
+            starts.setdefault(name, page)
+    firsts = [starts[f"cover-{index}"] for index in range(len(covers))]
+    ends = [*firsts[1:], len(anchors)]
+    counts = tuple(end - first for first, end in zip(firsts, ends, strict=True))
+    if firsts[0] != 0 or min(counts) < 1:
+        raise RuntimeError("cover sheets out of order in their rendered document")
+    return pdf, counts
 
 
 def render_contents(paper: str, **context: Any) -> bytes:

@@ -106,7 +106,7 @@ def render_one(letter_id: int) -> int:
 _pool_app: Flask | None = None
 
 
-def _pool_init(settings: dict[str, Any] | None, app: Flask | None = None) -> None:
+def pool_initializer(settings: dict[str, Any] | None, app: Flask | None = None) -> None:
     """A pool process pushes an app context: the parent's app when forked, else a new one."""
     global _pool_app
     if app is not None:
@@ -177,7 +177,7 @@ def _render_in_pool(
     else:
         context, initargs = get_context("spawn"), (_picklable_settings(app), None)
     with ProcessPoolExecutor(
-        max_workers=processes, mp_context=context, initializer=_pool_init, initargs=initargs
+        max_workers=processes, mp_context=context, initializer=pool_initializer, initargs=initargs
     ) as pool:
         # A few letters ahead of the processes, not all at once: stopping (a full disk, a
         # superseded run) leaves little queued, and the queue stays small for big batches.

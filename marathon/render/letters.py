@@ -175,6 +175,22 @@ def render_html_pdf(
         return document.write_pdf()
 
 
+def render_html_pdf_pages(
+    html: str, *, sheets: Iterable[str] = ("fonts.css", "base.css")
+) -> tuple[bytes, list[frozenset[str]]]:
+    """:func:`render_html_pdf`, and the anchors of each page: the ``id`` of every element that
+    starts on it (WeasyPrint's ``Page.anchors``), to find where each part of a document begins
+    without rendering the parts one by one."""
+    with _lock:
+        renderer = _renderer()
+        stylesheets = [renderer.sheet(name) for name in sheets]
+        document = HTML(string=html, url_fetcher=SafeURLFetcher()).render(
+            font_config=renderer.font_config, stylesheets=stylesheets
+        )
+        anchors = [frozenset(page.anchors) for page in document.pages]
+        return document.write_pdf(), anchors
+
+
 def reset_caches() -> None:
     """Forget the font configuration and parsed stylesheets (after editing shared CSS)."""
     with _lock:
